@@ -1,0 +1,1 @@
+"""Compiled kernels. ``cpu`` is the Numba target every trainer uses; ``reference`` is plain numpy for tests."""

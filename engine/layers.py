@@ -1,0 +1,223 @@
+"""Layer specifications: small frozen dataclasses that validate themselves and round-trip through config dicts.
+
+A spec holds no weights. ``Network.build`` makes the weights from ``param_shapes`` and the initialisers,
+and the compiled kernels do the arithmetic; the spec only says *what* a layer is.
+Shapes are tuples without the batch axis; dense layers use ``(features,)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from engine.activations import ACTIVATIONS, DEFAULT_LEAKY_ALPHA, activation_code
+from engine.errors import ConfigError
+from engine.initializers import (
+    Constant,
+    GlorotUniform,
+    Initializer,
+    Uniform,
+    Zeros,
+    initializer_from_config,
+)
+
+Shape = tuple[int, ...]
+LAYER_TYPES: dict[str, type[LayerSpec]] = {}
+
+
+def register_layer(cls: type[LayerSpec]) -> type[LayerSpec]:
+    LAYER_TYPES[cls.type_name] = cls
+    return cls
+
+
+class ShapeError(ValueError):
+    """Raised by ``infer_shape``; the network turns it into a GraphError naming the layer."""
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    type_name: ClassVar[str] = ""
+    #: how many inputs the layer takes: (min, max); max None means any number
+    arity: ClassVar[tuple[int, int | None]] = (1, 1)
+    #: one-line description for palettes and tooltips
+    summary: ClassVar[str] = ""
+
+    def infer_shape(self, inputs: list[Shape]) -> Shape:
+        raise NotImplementedError
+
+    def param_shapes(self, inputs: list[Shape]) -> dict[str, Shape]:
+        return {}
+
+    def initializer(self, param: str) -> Initializer:
+        raise KeyError(param)
+
+    def to_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"type": self.type_name}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            config[f.name] = value.to_config() if isinstance(value, Initializer) else value
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> LayerSpec:
+        return layer_from_config(config)
+
+
+def layer_from_config(config: dict[str, Any]) -> LayerSpec:
+    """Make a layer from ``{"type": "Dense", "units": 8, ...}``; unknown types and fields are named."""
+    if not isinstance(config, dict) or "type" not in config:
+        raise ConfigError(f"a layer config is a dict with a 'type'. Received: {config!r}")
+    params = dict(config)
+    type_name = params.pop("type")
+    cls = LAYER_TYPES.get(type_name)
+    if cls is None:
+        raise ConfigError(f"unknown layer type '{type_name}'; known types: {', '.join(LAYER_TYPES)}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(params) - names)
+    if unknown:
+        raise ConfigError(f"{type_name} has no parameter {', '.join(map(repr, unknown))}")
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise ConfigError(f"{type_name}: {exc}") from None
+
+
+def _check_int(layer: str, name: str, value: Any, minimum: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{layer} needs {name} to be a whole number >= {minimum}. Received: {name}={value!r}")
+
+
+def _flat(layer: str, shape: Shape) -> int:
+    if len(shape) != 1:
+        raise ShapeError(f"{layer} takes a flat vector of features, but its input has shape {shape}")
+    return shape[0]
+
+
+@register_layer
+@dataclass(frozen=True)
+class Input(LayerSpec):
+    """Where the data enters: one sample is a vector of ``size`` features."""
+
+    type_name: ClassVar[str] = "Input"
+    arity: ClassVar[tuple[int, int | None]] = (0, 0)
+    summary: ClassVar[str] = "The features of one sample enter the network here."
+    size: int = 2
+
+    def __post_init__(self) -> None:
+        _check_int("Input", "size", self.size)
+
+    def infer_shape(self, inputs: list[Shape]) -> Shape:
+        return (self.size,)
+
+
+@register_layer
+@dataclass(frozen=True)
+class Dense(LayerSpec):
+    """Fully connected layer: ``y = act(x @ kernel + bias)``, kernel of shape (inputs, units)."""
+
+    type_name: ClassVar[str] = "Dense"
+    summary: ClassVar[str] = "Every input connects to every unit: y = f(x·W + b)."
+    units: int = 8
+    activation: str = "linear"
+    use_bias: bool = True
+    kernel_init: Initializer = field(default_factory=GlorotUniform)
+    bias_init: Initializer = field(default_factory=Zeros)
+    alpha: float = DEFAULT_LEAKY_ALPHA
+
+    def __post_init__(self) -> None:
+        _check_int("Dense", "units", self.units)
+        activation_code(self.activation)
+        object.__setattr__(self, "kernel_init", initializer_from_config(self.kernel_init))
+        object.__setattr__(self, "bias_init", initializer_from_config(self.bias_init))
+        if not isinstance(self.use_bias, bool):
+            raise ConfigError(f"Dense needs use_bias to be true or false. Received: {self.use_bias!r}")
+
+    def infer_shape(self, inputs: list[Shape]) -> Shape:
+        _flat("Dense", inputs[0])
+        return (self.units,)
+
+    def param_shapes(self, inputs: list[Shape]) -> dict[str, Shape]:
+        shapes = {"kernel": (_flat("Dense", inputs[0]), self.units)}
+        if self.use_bias:
+            shapes["bias"] = (self.units,)
+        return shapes
+
+    def initializer(self, param: str) -> Initializer:
+        return {"kernel": self.kernel_init, "bias": self.bias_init}[param]
+
+
+@register_layer
+@dataclass(frozen=True)
+class Activation(LayerSpec):
+    """An activation on its own, so a course can show the weighted sum and the nonlinearity apart."""
+
+    type_name: ClassVar[str] = "Activation"
+    summary: ClassVar[str] = "Applies a nonlinearity to each value (softmax: to each sample)."
+    activation: str = "relu"
+    alpha: float = DEFAULT_LEAKY_ALPHA
+
+    def __post_init__(self) -> None:
+        activation_code(self.activation)
+
+    def infer_shape(self, inputs: list[Shape]) -> Shape:
+        _flat("Activation", inputs[0])
+        return inputs[0]
+
+
+@register_layer
+@dataclass(frozen=True)
+class Dropout(LayerSpec):
+    """Zeroes each value with probability ``rate`` while training and scales the rest by 1/(1−rate)."""
+
+    type_name: ClassVar[str] = "Dropout"
+    summary: ClassVar[str] = "While training, randomly silences units so the net cannot rely on any one."
+    rate: float = 0.5
+
+    def __post_init__(self) -> None:
+        if isinstance(self.rate, bool) or not isinstance(self.rate, (int, float)) or not 0 <= self.rate < 1:
+            raise ConfigError(f"Dropout needs 0 <= rate < 1. Received: rate={self.rate!r}")
+
+    def infer_shape(self, inputs: list[Shape]) -> Shape:
+        _flat("Dropout", inputs[0])
+        return inputs[0]
+
+
+@register_layer
+@dataclass(frozen=True)
+class Add(LayerSpec):
+    """Sums its inputs element by element (a residual connection); all inputs need the same shape."""
+
+    type_name: ClassVar[str] = "Add"
+    arity: ClassVar[tuple[int, int | None]] = (2, None)
+    summary: ClassVar[str] = "Adds its inputs value by value: a skip (residual) connection."
+
+    def infer_shape(self, inputs: list[Shape]) -> Shape:
+        first = inputs[0]
+        for shape in inputs[1:]:
+            if shape != first:
+                listed = ", ".join(str(s[0]) if len(s) == 1 else str(s) for s in inputs)
+                raise ShapeError(f"Add needs inputs of equal size, but they have sizes {listed}")
+        return first
+
+
+@register_layer
+@dataclass(frozen=True)
+class Concat(LayerSpec):
+    """Joins its inputs side by side into one longer vector."""
+
+    type_name: ClassVar[str] = "Concat"
+    arity: ClassVar[tuple[int, int | None]] = (2, None)
+    summary: ClassVar[str] = "Places its inputs side by side in one longer vector."
+
+    def infer_shape(self, inputs: list[Shape]) -> Shape:
+        return (sum(_flat("Concat", s) for s in inputs),)
+
+
+def tfp_dense(units: int, activation: str = "tanh") -> Dense:
+    """A Dense layer initialised as TensorFlow Playground does: weights U(−0.5, 0.5), biases 0.1."""
+    return Dense(units, activation, kernel_init=Uniform(-0.5, 0.5), bias_init=Constant(0.1))
+
+
+def known_activations() -> list[str]:
+    return list(ACTIVATIONS)
