@@ -69,7 +69,9 @@ class Uniform(Initializer):
 
     def __post_init__(self) -> None:
         if not self.low < self.high:
-            raise ConfigError(f"uniform initialiser needs low < high. Received: low={self.low}, high={self.high}")
+            raise ConfigError(
+                f"uniform initialiser needs low < high. Received: low={self.low}, high={self.high}"
+            )
 
     def fill(self, shape, rng):
         return rng.uniform(self.low, self.high, size=shape)

@@ -1,4 +1,4 @@
-"""Layer specifications: small frozen dataclasses that validate themselves and round-trip through config dicts.
+"""Layer specifications: small frozen dataclasses that validate themselves and round-trip through configs.
 
 A spec holds no weights. ``Network.build`` makes the weights from ``param_shapes`` and the initialisers,
 and the compiled kernels do the arithmetic; the spec only says *what* a layer is.
@@ -85,7 +85,9 @@ def layer_from_config(config: dict[str, Any]) -> LayerSpec:
 
 def _check_int(layer: str, name: str, value: Any, minimum: int = 1) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{layer} needs {name} to be a whole number >= {minimum}. Received: {name}={value!r}")
+        raise ConfigError(
+            f"{layer} needs {name} to be a whole number >= {minimum}. Received: {name}={value!r}"
+        )
 
 
 def _flat(layer: str, shape: Shape) -> int:

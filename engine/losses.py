@@ -12,7 +12,10 @@ LOSSES: dict[str, tuple[int, str]] = {
     "mse": (L.LOSS_MSE, "mean squared error: mean of (y − t)² over every output"),
     "mae": (L.LOSS_MAE, "mean absolute error: mean of |y − t| over every output"),
     "cross_entropy": (L.LOSS_CE, "softmax cross-entropy: −Σ t·log softmax(y), mean over the batch"),
-    "binary_cross_entropy": (L.LOSS_BCE, "binary cross-entropy: −[t·log p + (1−t)·log(1−p)], mean over outputs"),
+    "binary_cross_entropy": (
+        L.LOSS_BCE,
+        "binary cross-entropy: −[t·log p + (1−t)·log(1−p)], mean over outputs",
+    ),
 }
 _ALIASES = {
     "mean_squared_error": "mse",
@@ -42,7 +45,9 @@ class Regularization:
 
     def __post_init__(self) -> None:
         if self.kind not in REGULARIZERS:
-            raise ConfigError(f"unknown regularisation '{self.kind}'; choose one of: {', '.join(REGULARIZERS)}")
+            raise ConfigError(
+                f"unknown regularisation '{self.kind}'; choose one of: {', '.join(REGULARIZERS)}"
+            )
         if not (isinstance(self.rate, (int, float)) and self.rate >= 0):
             raise ConfigError(f"the regularisation rate must be a number >= 0. Received: {self.rate!r}")
 

@@ -23,7 +23,7 @@ def as_dtype(dtype: Any) -> np.dtype:
 
 
 class Model:
-    """Weights for a ``Network``. ``params["dense_1.kernel"]`` is a view into ``flat`` (kernel: (n_in, n_out)).
+    """Weights for a ``Network``. ``params["dense_1.kernel"]`` (shape (n_in, n_out)) is a view into ``flat``.
 
     The flat vector is what the kernels and optimisers update, so every view always shows the
     current weights.
@@ -104,7 +104,9 @@ class Model:
         for start in range(0, n, rows):
             m = min(rows, n - start)
             work.node(p, 0, m)[...] = x[start : start + m]
-            cpu.forward_all(p.ops, p.op_inputs, p.fops, self.flat, work.acts, work.zs, work.rows, m, False, 0, 0)
+            cpu.forward_all(
+                p.ops, p.op_inputs, p.fops, self.flat, work.acts, work.zs, work.rows, m, False, 0, 0
+            )
             for k, nid in enumerate(self.layer_ids):
                 out[nid][start : start + m] = work.node(p, k, m)
         return out
@@ -120,7 +122,9 @@ class Model:
         for start in range(0, n, rows):
             m = min(rows, n - start)
             work.node(p, 0, m)[...] = x[start : start + m]
-            cpu.forward_all(p.ops, p.op_inputs, p.fops, self.flat, work.acts, work.zs, work.rows, m, False, 0, 0)
+            cpu.forward_all(
+                p.ops, p.op_inputs, p.fops, self.flat, work.acts, work.zs, work.rows, m, False, 0, 0
+            )
             result[start : start + m] = work.node(p, p.output, m)
         return result
 

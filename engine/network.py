@@ -71,14 +71,18 @@ class Network:
             previous = net.nodes[-1].id
         return net
 
-    def add(self, layer: LayerSpec, id: str | None = None, inputs: Iterable[str] | str | None = None) -> Network:
+    def add(
+        self, layer: LayerSpec, id: str | None = None, inputs: Iterable[str] | str | None = None
+    ) -> Network:
         """Return a new network with ``layer`` added. ``inputs`` defaults to the last node added."""
         if not isinstance(layer, LayerSpec):
             raise ConfigError(f"add() takes a layer spec such as Dense(8). Received: {layer!r}")
         if id is None:
             id = self.fresh_id(layer)
         if not isinstance(id, str) or not _ID.match(id):
-            raise GraphError("a layer id starts with a letter and holds letters, digits, '_' or '-'", layer=str(id))
+            raise GraphError(
+                "a layer id starts with a letter and holds letters, digits, '_' or '-'", layer=str(id)
+            )
         if any(n.id == id for n in self.nodes):
             raise GraphError("another layer already has this id", layer=id)
         if inputs is None:
@@ -107,7 +111,9 @@ class Network:
 
     def replace_layer(self, node_id: str, layer: LayerSpec) -> Network:
         self.node(node_id)
-        return Network(tuple(Node(n.id, layer, n.inputs) if n.id == node_id else n for n in self.nodes), self.output)
+        return Network(
+            tuple(Node(n.id, layer, n.inputs) if n.id == node_id else n for n in self.nodes), self.output
+        )
 
     def set_inputs(self, node_id: str, inputs: Sequence[str]) -> Network:
         self.node(node_id)
@@ -118,7 +124,9 @@ class Network:
         """Remove a layer; layers it fed lose that link (they may now be dangling: resolve says so)."""
         self.node(node_id)
         nodes = tuple(
-            Node(n.id, n.layer, tuple(i for i in n.inputs if i != node_id)) for n in self.nodes if n.id != node_id
+            Node(n.id, n.layer, tuple(i for i in n.inputs if i != node_id))
+            for n in self.nodes
+            if n.id != node_id
         )
         return Network(nodes, None if self.output == node_id else self.output)
 
@@ -126,6 +134,12 @@ class Network:
         """Insert ``layer`` between ``node_id`` and everything it fed (how a student adds a hidden layer)."""
         self.node(node_id)
         new_id = id or self.fresh_id(layer)
+        if not _ID.match(new_id):
+            raise GraphError(
+                "a layer id starts with a letter and holds letters, digits, '_' or '-'", layer=new_id
+            )
+        if any(n.id == new_id for n in self.nodes):
+            raise GraphError("another layer already has this id", layer=new_id)
         rewired = tuple(
             Node(n.id, n.layer, tuple(new_id if i == node_id else i for i in n.inputs)) for n in self.nodes
         )
@@ -208,7 +222,8 @@ def _resolve(net: Network) -> Resolved:
         raise GraphError("the network has no Input layer, so no data can enter it")
     if len(inputs) > 1:
         raise GraphError(
-            f"the network has {len(inputs)} Input layers ({', '.join(n.id for n in inputs)}); only one is supported",
+            f"the network has {len(inputs)} Input layers ({', '.join(n.id for n in inputs)}); "
+            "only one is supported",
             layer=inputs[1].id,
         )
     for n in net.nodes:
@@ -244,7 +259,8 @@ def _resolve(net: Network) -> Resolved:
             raise GraphError("the network has no output: add a layer after the Input")
         if len(sinks) > 1:
             raise GraphError(
-                f"the network has {len(sinks)} loose ends ({', '.join(sinks)}); connect them so one layer is the output",
+                f"the network has {len(sinks)} loose ends ({', '.join(sinks)}); "
+                "connect them so one layer is the output",
                 layer=sinks[0],
             )
         output = sinks[0]

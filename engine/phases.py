@@ -56,5 +56,7 @@ class PhaseEvent:
         if self.phase is Phase.LOSS:
             return f"Loss: the predictions are compared with the targets; the loss is {self.loss:.4g}."
         if self.phase is Phase.BACKWARD:
-            return f"Backward: layer '{self.layer}' passes the error back and gets the gradient of its weights."
+            return (
+                f"Backward: layer '{self.layer}' passes the error back and gets the gradient of its weights."
+            )
         return f"Update: every weight moves against its gradient (learning rate {self.learning_rate:g})."

@@ -11,8 +11,14 @@ from engine.kernels import layout as L
 from engine.layers import Activation, Add, Concat, Dense, Dropout, Input
 from engine.network import Resolved
 
-_OP_CODES = {Input: L.OP_INPUT, Dense: L.OP_DENSE, Activation: L.OP_ACT, Dropout: L.OP_DROPOUT, Add: L.OP_ADD,
-             Concat: L.OP_CONCAT}
+_OP_CODES = {
+    Input: L.OP_INPUT,
+    Dense: L.OP_DENSE,
+    Activation: L.OP_ACT,
+    Dropout: L.OP_DROPOUT,
+    Add: L.OP_ADD,
+    Concat: L.OP_CONCAT,
+}
 
 
 @dataclass(frozen=True)
@@ -98,8 +104,19 @@ def compile_program(res: Resolved, trainable: dict[str, bool] | None = None) -> 
         if trainable is not None and not trainable.get(order[slot.node].id, True):
             segs[s, L.S_TRAIN] = 0
     widths = [res.shapes[n.id][0] for n in order]
-    return Program(ops, np.asarray(links, dtype=np.int64), fops, ncons, segs, tuple(slots), p_off, act_off,
-                   max(z_off, 1), max(widths), out)
+    return Program(
+        ops,
+        np.asarray(links, dtype=np.int64),
+        fops,
+        ncons,
+        segs,
+        tuple(slots),
+        p_off,
+        act_off,
+        max(z_off, 1),
+        max(widths),
+        out,
+    )
 
 
 @dataclass

@@ -77,16 +77,28 @@ class Trainer:
         Record train and test loss/accuracy over the whole sets at every epoch end.
     """
 
-    def __init__(self, model: Model, data: Dataset, *, loss: str = "mse", optimizer: Optimizer | str | dict = "sgd",
-                 batch_size: int = 10, regularization: Regularization | None = None, seed: int = 0,
-                 shuffle: bool = True, evaluate: bool = True, timeline_budget: int = DEFAULT_BUDGET,
-                 keyframe_interval: int = 256) -> None:
+    def __init__(
+        self,
+        model: Model,
+        data: Dataset,
+        *,
+        loss: str = "mse",
+        optimizer: Optimizer | str | dict = "sgd",
+        batch_size: int = 10,
+        regularization: Regularization | None = None,
+        seed: int = 0,
+        shuffle: bool = True,
+        evaluate: bool = True,
+        timeline_budget: int = DEFAULT_BUDGET,
+        keyframe_interval: int = 256,
+    ) -> None:
         self.model = model
         self.seed = int(seed)
         self.shuffle = bool(shuffle)
         self.evaluate_epochs = bool(evaluate)
-        self._settings = Settings(optimizer_from_config(optimizer), loss, regularization or Regularization(),
-                                  batch_size)
+        self._settings = Settings(
+            optimizer_from_config(optimizer), loss, regularization or Regularization(), batch_size
+        )
         self._settings_log: list[tuple[int, Settings]] = []
         self._pending: Iterator[PhaseEvent] | None = None
         self.timeline = Timeline(timeline_budget, keyframe_interval)
@@ -148,7 +160,11 @@ class Trainer:
         self.IH[L.I_OUT] = self.model.program.output
         self._encode_targets(s.loss, out_act)
         rows = max(s.batch_size, min(_EVAL_ROWS, max(self.data.n_train, self.data.n_test)))
-        if getattr(self, "buffers", None) is None or self.buffers.rows < rows or self.buffers.tb.size < rows * self.T.shape[1]:
+        if (
+            getattr(self, "buffers", None) is None
+            or self.buffers.rows < rows
+            or self.buffers.tb.size < rows * self.T.shape[1]
+        ):
             self.buffers = Buffers.allocate(self.model.program, rows, self.dtype, self.T.shape[1])
         self._settings = s
 
@@ -160,7 +176,9 @@ class Trainer:
         if d.task == "regression":
             k = d.t_train.shape[1]
             if width != k:
-                raise ConfigError(f"the output layer has {width} units but the dataset has {k} target column(s)")
+                raise ConfigError(
+                    f"the output layer has {width} units but the dataset has {k} target column(s)"
+                )
             if loss in ("cross_entropy", "binary_cross_entropy"):
                 raise ConfigError(f"'{loss}' is a classification loss; for regression use mse or mae")
             tr, te = d.t_train, d.t_test
@@ -169,7 +187,9 @@ class Trainer:
         else:
             if width == 1 and d.n_classes == 2:
                 if loss == "cross_entropy":
-                    raise ConfigError("cross-entropy needs one output unit per class: give the output layer 2 units")
+                    raise ConfigError(
+                        "cross-entropy needs one output unit per class: give the output layer 2 units"
+                    )
                 zero_one = loss == "binary_cross_entropy" or out_act == "sigmoid"
                 enc = "01" if zero_one else "pm1"
                 self.IH[L.I_THRESH] = 1 if zero_one else 0
@@ -199,7 +219,7 @@ class Trainer:
         return self._settings
 
     def configure(self, **changes) -> None:
-        """Change any of ``optimizer``, ``loss``, ``regularization``, ``batch_size``; takes effect next step."""
+        """Change ``optimizer``, ``loss``, ``regularization`` or ``batch_size`` from the next step on."""
         self._finish_pending()
         if "learning_rate" in changes:
             lr = changes.pop("learning_rate")
@@ -233,8 +253,14 @@ class Trainer:
     @property
     def history(self) -> History:
         h = self._hist[: self._hist_n[0]]
-        return History(h[:, L.H_EPOCH_COL].astype(int), h[:, L.H_STEP_COL].astype(int), h[:, L.H_TRAIN_LOSS].copy(),
-                       h[:, L.H_TRAIN_ACC].copy(), h[:, L.H_TEST_LOSS].copy(), h[:, L.H_TEST_ACC].copy())
+        return History(
+            h[:, L.H_EPOCH_COL].astype(int),
+            h[:, L.H_STEP_COL].astype(int),
+            h[:, L.H_TRAIN_LOSS].copy(),
+            h[:, L.H_TRAIN_ACC].copy(),
+            h[:, L.H_TEST_LOSS].copy(),
+            h[:, L.H_TEST_ACC].copy(),
+        )
 
     @property
     def step_losses(self) -> np.ndarray:
@@ -243,11 +269,20 @@ class Trainer:
 
     def snapshot(self) -> Snapshot:
         self._finish_pending()
-        return Snapshot(self.step_count, self.epoch, int(self.pos[L.P_CURSOR]), int(self.pos[L.P_OPT_T]),
-                        self.model.flat.copy(), self.m1.copy(), self.m2.copy(), int(self._hist_n[0]), self._n_losses)
+        return Snapshot(
+            self.step_count,
+            self.epoch,
+            int(self.pos[L.P_CURSOR]),
+            int(self.pos[L.P_OPT_T]),
+            self.model.flat.copy(),
+            self.m1.copy(),
+            self.m2.copy(),
+            int(self._hist_n[0]),
+            self._n_losses,
+        )
 
     def restore(self, snap: Snapshot) -> None:
-        """Put the trainer back to ``snap`` (taken from this run): weights, optimiser state, data order, history."""
+        """Return to ``snap`` (from this run): weights, optimiser state, data order and history."""
         self._pending = None
         if snap.params.shape != self.model.flat.shape:
             raise ConfigError("this snapshot belongs to a network of another size")
@@ -314,7 +349,7 @@ class Trainer:
         self._restart_timeline()
 
     def set_model(self, model: Model) -> None:
-        """Continue with an edited model (see ``engine.editing``); optimiser state resets, the timeline restarts."""
+        """Continue with an edited model (``engine.editing``); optimiser state and timeline restart."""
         self._finish_pending()
         self.buffers = None
         self._attach(model, self.data, keep_state=False)
@@ -391,11 +426,43 @@ class Trainer:
         p = m.program
         b = self.buffers
         self.IH[L.I_INPUT_GRAD] = 0
-        did = cpu.train_steps(n, p.ops, p.op_inputs, p.fops, p.ncons, p.segs, self.H, self.IH, m.flat, self.grads,
-                              self.m1, self.m2, b.acts, b.zs, b.gacts, b.gzs, b.scratch, b.rows, self.X, self.T,
-                              self.L, self.X_test, self.T_test, self.L_test, self.perm, self.order_test, b.tb, b.lb,
-                              self.pos, self._losses[self._n_losses :], self._hist, self._hist_n, self._status,
-                              self._stop if record else np.zeros(1, np.int64), stop_at_epoch_end)
+        did = cpu.train_steps(
+            n,
+            p.ops,
+            p.op_inputs,
+            p.fops,
+            p.ncons,
+            p.segs,
+            self.H,
+            self.IH,
+            m.flat,
+            self.grads,
+            self.m1,
+            self.m2,
+            b.acts,
+            b.zs,
+            b.gacts,
+            b.gzs,
+            b.scratch,
+            b.rows,
+            self.X,
+            self.T,
+            self.L,
+            self.X_test,
+            self.T_test,
+            self.L_test,
+            self.perm,
+            self.order_test,
+            b.tb,
+            b.lb,
+            self.pos,
+            self._losses[self._n_losses :],
+            self._hist,
+            self._hist_n,
+            self._status,
+            self._stop if record else np.zeros(1, np.int64),
+            stop_at_epoch_end,
+        )
         self._n_losses += did
         return did
 
@@ -424,7 +491,8 @@ class Trainer:
             layer_id = self._first_nonfinite_layer()
             what = f"the loss became NaN or infinite (first non-finite values in layer '{layer_id}')"
         raise DivergenceError(
-            f"training diverged at step {step + 1}: {what}. The weights are kept as they were before that step; "
+            f"training diverged at step {step + 1}: {what}. "
+            "The weights are kept as they were before that step; "
             f"lower the learning rate (now {lr:g}) and carry on.",
             step=step,
             layer=layer_id,
@@ -485,17 +553,39 @@ class Trainer:
         def node(k: int, which: str = "acts") -> np.ndarray:
             return b.node(p, k, rows, which)
 
-        cpu.gather_batch(self.X, self.T, self.L, self.perm, cursor, rows, b.acts, b.tb, b.lb, b.rows,
-                         int(p.ops[0, L.C_OUT]))
+        cpu.gather_batch(
+            self.X,
+            self.T,
+            self.L,
+            self.perm,
+            cursor,
+            rows,
+            b.acts,
+            b.tb,
+            b.lb,
+            b.rows,
+            int(p.ops[0, L.C_OUT]),
+        )
         if emit:
             yield PhaseEvent(step, epoch, Phase.FORWARD, order[0].id, 0, batch, output=node(0).copy())
         for k in range(1, len(order)):
-            cpu.forward_op(k, p.ops, p.op_inputs, p.fops, m.flat, b.acts, b.zs, b.rows, rows, True, seed, step)
+            cpu.forward_op(
+                k, p.ops, p.op_inputs, p.fops, m.flat, b.acts, b.zs, b.rows, rows, True, seed, step
+            )
             if emit:
                 ins = tuple(node(m.resolved.index(i)).copy() for i in order[k].inputs)
                 pre = node(k, "zs").copy() if p.ops[k, L.C_OP] == L.OP_DENSE else None
-                yield PhaseEvent(step, epoch, Phase.FORWARD, order[k].id, k, batch, inputs=ins, output=node(k).copy(),
-                                 pre_activation=pre)
+                yield PhaseEvent(
+                    step,
+                    epoch,
+                    Phase.FORWARD,
+                    order[k].id,
+                    k,
+                    batch,
+                    inputs=ins,
+                    output=node(k).copy(),
+                    pre_activation=pre,
+                )
         y = node(out)
         gy = node(out, "gacts")
         loss = cpu.loss_grad(int(self.IH[L.I_LOSS]), int(self.IH[L.I_MODE]), y, b.tb, gy, True)
@@ -506,31 +596,82 @@ class Trainer:
             kernels = [m.params[s.key] for s in p.slots if s.name == "kernel"]
             penalty = self._settings.regularization.penalty(kernels)
             targets = b.tb[: rows * self.T.shape[1]].reshape(rows, -1).copy()
-            yield PhaseEvent(step, epoch, Phase.LOSS, order[out].id, out, batch, output=y.copy(), targets=targets,
-                             loss=float(loss), penalty=penalty, output_grad=gy.copy())
+            yield PhaseEvent(
+                step,
+                epoch,
+                Phase.LOSS,
+                order[out].id,
+                out,
+                batch,
+                output=y.copy(),
+                targets=targets,
+                loss=float(loss),
+                penalty=penalty,
+                output_grad=gy.copy(),
+            )
         cpu.zero_multi_grads(p.ops, p.ncons, b.gacts, b.rows, rows)
         for k in range(len(order) - 1, -1, -1):
-            cpu.backward_op(k, p.ops, p.op_inputs, p.fops, p.ncons, m.flat, self.grads, b.acts, b.zs, b.gacts, b.gzs,
-                            b.scratch, b.rows, rows, bool(fused and k == out), True)
+            cpu.backward_op(
+                k,
+                p.ops,
+                p.op_inputs,
+                p.fops,
+                p.ncons,
+                m.flat,
+                self.grads,
+                b.acts,
+                b.zs,
+                b.gacts,
+                b.gzs,
+                b.scratch,
+                b.rows,
+                rows,
+                bool(fused and k == out),
+                True,
+            )
             if emit and k > 0:
-                grads = {s.name: self.grads[s.offset : s.offset + s.size].reshape(s.shape).copy()
-                         for s in p.slots if s.node == k}
+                grads = {
+                    s.name: self.grads[s.offset : s.offset + s.size].reshape(s.shape).copy()
+                    for s in p.slots
+                    if s.node == k
+                }
                 first = m.resolved.index(order[k].inputs[0])
                 pre_g = node(k, "gzs").copy() if p.ops[k, L.C_OP] == L.OP_DENSE else None
-                yield PhaseEvent(step, epoch, Phase.BACKWARD, order[k].id, k, batch, output_grad=node(k, "gacts").copy(),
-                                 pre_activation_grad=pre_g, grads=grads, input_grad=node(first, "gacts").copy())
+                yield PhaseEvent(
+                    step,
+                    epoch,
+                    Phase.BACKWARD,
+                    order[k].id,
+                    k,
+                    batch,
+                    output_grad=node(k, "gacts").copy(),
+                    pre_activation_grad=pre_g,
+                    grads=grads,
+                    input_grad=node(first, "gacts").copy(),
+                )
         saved = (m.flat.copy(), self.m1.copy(), self.m2.copy())
         delta = np.zeros_like(m.flat) if emit else np.empty(0, self.dtype)
         self.pos[L.P_OPT_T] += 1
-        bad = cpu.update(m.flat, self.grads, self.m1, self.m2, p.segs, self.H, self.IH, int(self.pos[L.P_OPT_T]),
-                         delta)
+        bad = cpu.update(
+            m.flat,
+            self.grads,
+            self.m1,
+            self.m2,
+            p.segs,
+            self.H,
+            self.IH,
+            int(self.pos[L.P_OPT_T]),
+            delta,
+            np.empty(16, self.dtype),
+        )
         if bad >= 0:
             m.flat[:], self.m1[:], self.m2[:] = saved
             self.pos[L.P_OPT_T] -= 1
             self._status[:] = (L.STATUS_PARAM, step, bad)
             layer_id = order[int(p.segs[bad, L.S_NODE])].id
             raise DivergenceError(
-                f"training diverged at step {step + 1}: a weight of layer '{layer_id}' would become NaN or infinite. "
+                f"training diverged at step {step + 1}: "
+                f"a weight of layer '{layer_id}' would become NaN or infinite. "
                 f"The weights are kept as they were before that step; lower the learning rate "
                 f"(now {self.learning_rate:g}) and carry on.",
                 step=step,
@@ -542,19 +683,58 @@ class Trainer:
         self.pos[L.P_STEP] = step + 1
         self.pos[L.P_CURSOR] = cursor + rows
         if self.pos[L.P_CURSOR] >= self.data.n_train:
-            cpu.end_epoch(p.ops, p.op_inputs, p.fops, m.flat, b.acts, b.zs, b.rows, self.IH, self.X, self.T, self.L,
-                          self.X_test, self.T_test, self.L_test, self.perm, self.order_test, b.tb, b.lb, b.scratch,
-                          self.pos, self._hist, self._hist_n)
+            cpu.end_epoch(
+                p.ops,
+                p.op_inputs,
+                p.fops,
+                m.flat,
+                b.acts,
+                b.zs,
+                b.rows,
+                self.IH,
+                self.X,
+                self.T,
+                self.L,
+                self.X_test,
+                self.T_test,
+                self.L_test,
+                self.perm,
+                self.order_test,
+                b.tb,
+                b.lb,
+                b.scratch,
+                self.pos,
+                self._hist,
+                self._hist_n,
+            )
         if self.timeline.due(self.step_count):
             self.timeline.add(self._snapshot_now())
         if emit:
             deltas = {s.key: delta[s.offset : s.offset + s.size].reshape(s.shape).copy() for s in p.slots}
-            yield PhaseEvent(step, epoch, Phase.UPDATE, None, None, batch, deltas=deltas,
-                             learning_rate=self.learning_rate, loss=float(loss))
+            yield PhaseEvent(
+                step,
+                epoch,
+                Phase.UPDATE,
+                None,
+                None,
+                batch,
+                deltas=deltas,
+                learning_rate=self.learning_rate,
+                loss=float(loss),
+            )
 
     def _snapshot_now(self) -> Snapshot:
-        return Snapshot(self.step_count, self.epoch, int(self.pos[L.P_CURSOR]), int(self.pos[L.P_OPT_T]),
-                        self.model.flat.copy(), self.m1.copy(), self.m2.copy(), int(self._hist_n[0]), self._n_losses)
+        return Snapshot(
+            self.step_count,
+            self.epoch,
+            int(self.pos[L.P_CURSOR]),
+            int(self.pos[L.P_OPT_T]),
+            self.model.flat.copy(),
+            self.m1.copy(),
+            self.m2.copy(),
+            int(self._hist_n[0]),
+            self._n_losses,
+        )
 
     # ---------------------------------------------------------------------------- evaluation
     def evaluate(self, split: str = "test") -> tuple[float, float]:
@@ -569,6 +749,21 @@ class Trainer:
             X, T, Lb, order = self.X_test, self.T_test, self.L_test, self.order_test
         else:
             raise ConfigError(f"split is 'train' or 'test', not {split!r}")
-        loss, acc = cpu.evaluate(p.ops, p.op_inputs, p.fops, m.flat, b.acts, b.zs, b.rows, self.IH, X, T, Lb, order,
-                                 b.tb, b.lb, b.scratch)
+        loss, acc = cpu.evaluate(
+            p.ops,
+            p.op_inputs,
+            p.fops,
+            m.flat,
+            b.acts,
+            b.zs,
+            b.rows,
+            self.IH,
+            X,
+            T,
+            Lb,
+            order,
+            b.tb,
+            b.lb,
+            b.scratch,
+        )
         return float(loss), float(acc)

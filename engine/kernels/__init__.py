@@ -1,1 +1,1 @@
-"""Compiled kernels. ``cpu`` is the Numba target every trainer uses; ``reference`` is plain numpy for tests."""
+"""Compiled kernels: ``cpu`` is the Numba target every trainer uses; ``layout`` its table contract."""

@@ -47,7 +47,6 @@ from engine.kernels.layout import (
     I_REG,
     I_SHUFFLE,
     I_THRESH,
-    LOSS_BCE,
     LOSS_CE,
     LOSS_MAE,
     LOSS_MSE,
@@ -153,9 +152,64 @@ def pview(params, off, n_in, n_out):
 
 
 @njit(**_JIT)
+def tanh_value(x, fast):
+    """tanh; ``fast`` (float32 models) uses a rational approximation within 3e-7 of the true value."""
+    if fast:
+        x = min(max(x, -7.90531110763549805), 7.90531110763549805)
+        x2 = x * x
+        p = x2 * -2.76076847742355e-16 + 2.00018790482477e-13
+        p = x2 * p + -8.60467152213735e-11
+        p = x2 * p + 5.12229709037114e-08
+        p = x2 * p + 1.48572235717979e-05
+        p = x2 * p + 6.37261928875436e-04
+        p = x2 * p + 4.89352455891786e-03
+        q = x2 * 1.19825839466702e-06 + 1.18534705686654e-04
+        q = x2 * q + 2.26843463243900e-03
+        q = x2 * q + 4.89352518554385e-03
+        return x * p / q
+    e = math.expm1(-2.0 * abs(x))
+    t = -e / (2.0 + e)
+    return t if x >= 0 else -t
+
+
+@njit(**_JIT)
+def sigmoid_value(x, fast):
+    if fast:
+        return 0.5 + 0.5 * tanh_value(0.5 * x, True)
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@njit(**_JIT)
 def act_forward(code, alpha, z, y):
+    """y = f(z) for activation ``code``; softmax works per row. One loop per code, so each vectorises."""
     rows, cols = z.shape
-    if code == 5:  # softmax, per row
+    fast = z.itemsize == 4
+    if code == 0:
+        for r in range(rows):
+            for c in range(cols):
+                y[r, c] = z[r, c]
+    elif code == 1:
+        for r in range(rows):
+            for c in range(cols):
+                v = z[r, c]
+                y[r, c] = v if v > 0 else 0.0
+    elif code == 2:
+        for r in range(rows):
+            for c in range(cols):
+                v = z[r, c]
+                y[r, c] = v if v > 0 else alpha * v
+    elif code == 3:
+        for r in range(rows):
+            for c in range(cols):
+                y[r, c] = sigmoid_value(z[r, c], fast)
+    elif code == 4:
+        for r in range(rows):
+            for c in range(cols):
+                y[r, c] = tanh_value(z[r, c], fast)
+    elif code == 5:
         for r in range(rows):
             mx = z[r, 0]
             for c in range(1, cols):
@@ -168,58 +222,109 @@ def act_forward(code, alpha, z, y):
                 s += e
             for c in range(cols):
                 y[r, c] = y[r, c] / s
-        return
-    for r in range(rows):
-        for c in range(cols):
-            v = z[r, c]
-            if code == 0:
-                y[r, c] = v
-            elif code == 1:
-                y[r, c] = v if v > 0 else 0.0
-            elif code == 2:
-                y[r, c] = v if v > 0 else alpha * v
-            elif code == 3:
-                if v >= 0:
-                    y[r, c] = 1.0 / (1.0 + math.exp(-v))
-                else:
-                    e = math.exp(v)
-                    y[r, c] = e / (1.0 + e)
-            elif code == 4:
-                y[r, c] = math.tanh(v)
-            else:
+    else:
+        for r in range(rows):
+            for c in range(cols):
+                v = z[r, c]
                 y[r, c] = 0.5 * v * (1.0 + math.erf(v * _SQRT1_2))
 
 
 @njit(**_JIT)
 def act_backward(code, alpha, z, y, gy, gz):
-    """gz = ∂L/∂z from gy = ∂L/∂y; may be called with gz the same array as gy for element-wise codes."""
+    """gz = ∂L/∂z from gy = ∂L/∂y (z the activation's input, y its output)."""
     rows, cols = z.shape
-    if code == 5:
+    if code == 0:
+        for r in range(rows):
+            for c in range(cols):
+                gz[r, c] = gy[r, c]
+    elif code == 1:
+        for r in range(rows):
+            for c in range(cols):
+                gz[r, c] = gy[r, c] if z[r, c] > 0 else 0.0
+    elif code == 2:
+        for r in range(rows):
+            for c in range(cols):
+                gz[r, c] = gy[r, c] if z[r, c] > 0 else alpha * gy[r, c]
+    elif code == 3:
+        for r in range(rows):
+            for c in range(cols):
+                gz[r, c] = gy[r, c] * y[r, c] * (1.0 - y[r, c])
+    elif code == 4:
+        for r in range(rows):
+            for c in range(cols):
+                gz[r, c] = gy[r, c] * (1.0 - y[r, c] * y[r, c])
+    elif code == 5:
         for r in range(rows):
             s = 0.0
             for c in range(cols):
                 s += gy[r, c] * y[r, c]
             for c in range(cols):
                 gz[r, c] = y[r, c] * (gy[r, c] - s)
-        return
-    for r in range(rows):
-        for c in range(cols):
-            g = gy[r, c]
-            if code == 0:
-                gz[r, c] = g
-            elif code == 1:
-                gz[r, c] = g if z[r, c] > 0 else 0.0
-            elif code == 2:
-                gz[r, c] = g if z[r, c] > 0 else alpha * g
-            elif code == 3:
-                gz[r, c] = g * y[r, c] * (1.0 - y[r, c])
-            elif code == 4:
-                gz[r, c] = g * (1.0 - y[r, c] * y[r, c])
-            else:
+    else:
+        for r in range(rows):
+            for c in range(cols):
                 v = z[r, c]
                 cdf = 0.5 * (1.0 + math.erf(v * _SQRT1_2))
                 pdf = _INV_SQRT_2PI * math.exp(-0.5 * v * v)
-                gz[r, c] = g * (cdf + v * pdf)
+                gz[r, c] = gy[r, c] * (cdf + v * pdf)
+
+
+# ---------------------------------------------------------------------------------------------
+# matrix products: loops for the tiny layers of a course (a BLAS call costs more than the work),
+# BLAS for the rest
+
+_SMALL_FLOPS = 16384
+
+
+@njit(**_JIT)
+def matmul(x, w, out):
+    """out = x @ w; x (n, k), w (k, m)."""
+    n, k = x.shape
+    m = w.shape[1]
+    if n * k * m > _SMALL_FLOPS:
+        np.dot(x, w, out)
+        return
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = 0.0
+        for p in range(k):
+            a = x[i, p]
+            for j in range(m):
+                out[i, j] += a * w[p, j]
+
+
+@njit(**_JIT)
+def matmul_tn(x, g, out):
+    """out = x.T @ g; x (n, k), g (n, m) -> (k, m): a weight gradient."""
+    n, k = x.shape
+    m = g.shape[1]
+    if n * k * m > _SMALL_FLOPS:
+        np.dot(x.T, g, out)
+        return
+    for p in range(k):
+        for j in range(m):
+            out[p, j] = 0.0
+    for i in range(n):
+        for p in range(k):
+            a = x[i, p]
+            for j in range(m):
+                out[p, j] += a * g[i, j]
+
+
+@njit(**_JIT)
+def matmul_nt(g, w, out):
+    """out = g @ w.T; g (n, m), w (k, m) -> (n, k): an input gradient."""
+    n, m = g.shape
+    k = w.shape[0]
+    if n * k * m > _SMALL_FLOPS:
+        np.dot(g, w.T, out)
+        return
+    for i in range(n):
+        for p in range(k):
+            acc = 0.0
+            for j in range(m):
+                acc += g[i, j] * w[p, j]
+            out[i, p] = acc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,7 +359,7 @@ def forward_op(k, ops, op_inputs, fops, params, acts, zs, mb, rows, training, se
         n_in = ops[k, C_FANIN]
         x = view(acts, ops[first, C_OUT], mb, rows, n_in)
         z = view(zs, ops[k, C_Z], mb, rows, width)
-        np.dot(x, pview(params, ops[k, C_W], n_in, width), z)
+        matmul(x, pview(params, ops[k, C_W], n_in, width), z)
         b_off = ops[k, C_B]
         if b_off >= 0:
             for r in range(rows):
@@ -420,8 +525,9 @@ def zero_multi_grads(ops, ncons, gacts, mb, rows):
 
 
 @njit(**_JIT)
-def backward_op(k, ops, op_inputs, fops, ncons, params, grads, acts, zs, gacts, gzs, scratch, mb, rows, fused,
-                input_grad):
+def backward_op(
+    k, ops, op_inputs, fops, ncons, params, grads, acts, zs, gacts, gzs, scratch, mb, rows, fused, input_grad
+):
     """Back-propagate through op ``k``: weight and bias gradients into ``grads``, input gradients onward.
 
     ``fused`` means the loss already gave ∂L/∂z for this op's activation (softmax/sigmoid folded in).
@@ -443,7 +549,7 @@ def backward_op(k, ops, op_inputs, fops, ncons, params, grads, acts, zs, gacts, 
         else:
             act_backward(ops[k, C_ACT], fops[k, F_ALPHA], z, y, gy, gz)
         w = pview(params, ops[k, C_W], n_in, width)
-        np.dot(x.T, gz, pview(grads, ops[k, C_W], n_in, width))
+        matmul_tn(x, gz, pview(grads, ops[k, C_W], n_in, width))
         b_off = ops[k, C_B]
         if b_off >= 0:
             for c in range(width):
@@ -454,10 +560,10 @@ def backward_op(k, ops, op_inputs, fops, ncons, params, grads, acts, zs, gacts, 
         if ops[first, C_OP] == OP_INPUT and not input_grad:
             return
         if ncons[first] == 1:
-            np.dot(gz, w.T, view(gacts, ops[first, C_OUT], mb, rows, n_in))
+            matmul_nt(gz, w, view(gacts, ops[first, C_OUT], mb, rows, n_in))
         else:
             tmp = view(scratch, 0, mb, rows, n_in)
-            np.dot(gz, w.T, tmp)
+            matmul_nt(gz, w, tmp)
             _add_into(view(gacts, ops[first, C_OUT], mb, rows, n_in), tmp)
     elif code == OP_ACT:
         x = view(acts, ops[first, C_OUT], mb, rows, width)
@@ -497,35 +603,43 @@ def backward_op(k, ops, op_inputs, fops, ncons, params, grads, acts, zs, gacts, 
 
 
 @njit(**_JIT)
-def _as(like, value):
-    t = np.empty(1, like.dtype)
-    t[0] = value
-    return t[0]
+def update(params, grads, m1, m2, segs, H, IH, t, delta, hw):
+    """One optimiser step over every trainable segment, with L1/L2 on kernels (PyTorch's update rules).
 
-
-@njit(**_JIT)
-def update(params, grads, m1, m2, segs, H, IH, t, delta):
-    """One optimiser step over every trainable segment, with L1/L2 on kernels.
-
-    ``t`` is the 1-based step count (Adam's bias correction). When ``delta`` has the size of
-    ``params`` it receives the change of each weight (for the update phase's display).
-    Returns -1, or the index of the first segment that became non-finite.
+    ``t`` is the 1-based step count (Adam's bias correction); ``hw`` is a small work array of the
+    parameters' dtype, so every constant is rounded to that dtype as PyTorch rounds its scalars.
+    When ``delta`` has the size of ``params`` it receives each weight's change (for the update
+    phase's display). Returns -1, or the index of the first segment that became non-finite.
     """
     opt = IH[I_OPT]
-    reg = IH[I_REG]
-    lr = _as(params, H[H_LR])
-    rate = _as(params, H[H_REG])
-    mom = _as(params, H[H_MOMENTUM])
     b1 = H[H_BETA1]
     b2 = H[H_BETA2]
-    one_minus_b1 = _as(params, 1.0 - b1)
-    one_minus_b2 = _as(params, 1.0 - b2)
-    b2p = _as(params, b2)
-    eps = _as(params, H[H_EPS])
-    rho = _as(params, H[H_RHO])
-    one_minus_rho = _as(params, 1.0 - H[H_RHO])
-    step_size = _as(params, H[H_LR] / (1.0 - b1**t)) if opt == OPT_ADAM else lr
-    bc2_sqrt = _as(params, math.sqrt(1.0 - b2**t)) if opt == OPT_ADAM else lr
+    hw[0] = H[H_LR]
+    hw[1] = H[H_MOMENTUM]
+    hw[2] = 1.0 - b1
+    hw[3] = 1.0 - b2
+    hw[4] = b2
+    hw[5] = H[H_EPS]
+    hw[6] = H[H_RHO]
+    hw[7] = 1.0 - H[H_RHO]
+    hw[8] = H[H_LR] / (1.0 - b1**t) if opt == OPT_ADAM else 0.0
+    hw[9] = math.sqrt(1.0 - b2**t) if opt == OPT_ADAM else 1.0
+    hw[10] = H[H_REG] if IH[I_REG] == REG_L2 else 0.0
+    hw[11] = H[H_REG] if IH[I_REG] == REG_L1 else 0.0
+    hw[12] = 0.0
+    lr, mom, omb1, omb2, b2p, eps, rho, omrho, step_size, bc2 = (
+        hw[0],
+        hw[1],
+        hw[2],
+        hw[3],
+        hw[4],
+        hw[5],
+        hw[6],
+        hw[7],
+        hw[8],
+        hw[9],
+    )
+    zero = hw[12]
     nesterov = IH[I_NESTEROV] != 0
     keep_delta = delta.shape[0] == params.shape[0]
     bad = -1
@@ -533,22 +647,28 @@ def update(params, grads, m1, m2, segs, H, IH, t, delta):
         if segs[s, S_TRAIN] == 0:
             continue
         off = segs[s, S_OFF]
-        regular = segs[s, S_REG] != 0
-        for i in range(off, off + segs[s, S_SIZE]):
-            p = params[i]
-            g = grads[i]
-            if regular and reg == REG_L2:
-                g = g + rate * p
-            elif regular and reg == REG_L1:
-                g = g + rate * (1.0 if p > 0 else (-1.0 if p < 0 else 0.0))
-            if opt == OPT_ADAM:
-                m = m1[i] + one_minus_b1 * (g - m1[i])
-                v = m2[i] * b2p + one_minus_b2 * g * g
+        end = off + segs[s, S_SIZE]
+        l2 = hw[10] if segs[s, S_REG] != 0 else zero
+        l1 = hw[11] if segs[s, S_REG] != 0 else zero
+        check = zero
+        if opt == OPT_ADAM:
+            for i in range(off, end):
+                p = params[i]
+                g = grads[i] + l2 * p + l1 * (1.0 if p > 0 else (-1.0 if p < 0 else 0.0))
+                m = m1[i] + omb1 * (g - m1[i])
+                v = m2[i] * b2p + omb2 * g * g
                 m1[i] = m
                 m2[i] = v
-                new = p - step_size * (m / (math.sqrt(v) / bc2_sqrt + eps))
-            elif opt == OPT_RMSPROP:
-                v = m2[i] * rho + one_minus_rho * g * g
+                new = p - step_size * (m / (math.sqrt(v) / bc2 + eps))
+                params[i] = new
+                check += new * zero
+                if keep_delta:
+                    delta[i] = new - p
+        elif opt == OPT_RMSPROP:
+            for i in range(off, end):
+                p = params[i]
+                g = grads[i] + l2 * p + l1 * (1.0 if p > 0 else (-1.0 if p < 0 else 0.0))
+                v = m2[i] * rho + omrho * g * g
                 m2[i] = v
                 avg = math.sqrt(v) + eps
                 if mom != 0:
@@ -557,17 +677,33 @@ def update(params, grads, m1, m2, segs, H, IH, t, delta):
                     new = p - lr * b
                 else:
                     new = p - lr * (g / avg)
-            else:
-                if mom != 0:
-                    b = m1[i] * mom + g
-                    m1[i] = b
-                    g = g + mom * b if nesterov else b
+                params[i] = new
+                check += new * zero
+                if keep_delta:
+                    delta[i] = new - p
+        elif mom != 0:
+            for i in range(off, end):
+                p = params[i]
+                g = grads[i] + l2 * p + l1 * (1.0 if p > 0 else (-1.0 if p < 0 else 0.0))
+                b = m1[i] * mom + g
+                m1[i] = b
+                g = g + mom * b if nesterov else b
                 new = p - lr * g
-            params[i] = new
-            if keep_delta:
-                delta[i] = new - p
-            if bad < 0 and not math.isfinite(new):
-                bad = s
+                params[i] = new
+                check += new * zero
+                if keep_delta:
+                    delta[i] = new - p
+        else:
+            for i in range(off, end):
+                p = params[i]
+                g = grads[i] + l2 * p + l1 * (1.0 if p > 0 else (-1.0 if p < 0 else 0.0))
+                new = p - lr * g
+                params[i] = new
+                check += new * zero
+                if keep_delta:
+                    delta[i] = new - p
+        if bad < 0 and not math.isfinite(check):
+            bad = s
     return bad
 
 
@@ -624,9 +760,43 @@ def evaluate(ops, op_inputs, fops, params, acts, zs, mb, IH, X, T, L, order, tb,
 
 
 @njit(**_JIT)
-def train_steps(n_steps, ops, op_inputs, fops, ncons, segs, H, IH, params, grads, m1, m2,
-                acts, zs, gacts, gzs, scratch, mb, X, T, L, Xte, Tte, Lte, perm, order_te, tb, lb,
-                pos, step_loss, hist, hist_n, status, stop, stop_at_epoch_end):
+def train_steps(
+    n_steps,
+    ops,
+    op_inputs,
+    fops,
+    ncons,
+    segs,
+    H,
+    IH,
+    params,
+    grads,
+    m1,
+    m2,
+    acts,
+    zs,
+    gacts,
+    gzs,
+    scratch,
+    mb,
+    X,
+    T,
+    L,
+    Xte,
+    Tte,
+    Lte,
+    perm,
+    order_te,
+    tb,
+    lb,
+    pos,
+    step_loss,
+    hist,
+    hist_n,
+    status,
+    stop,
+    stop_at_epoch_end,
+):
     """Train ``n_steps`` mini-batches without returning to Python.
 
     Returns the number of steps done. It stops early when ``stop[0]`` becomes non-zero (another
@@ -640,6 +810,7 @@ def train_steps(n_steps, ops, op_inputs, fops, ncons, segs, H, IH, params, grads
     fused = IH[I_MODE] == MODE_FUSED
     input_grad = IH[I_INPUT_GRAD] != 0
     no_delta = np.empty(0, params.dtype)
+    hw = np.empty(16, params.dtype)
     done = 0
     status[ST_CODE] = STATUS_OK
     while done < n_steps:
@@ -661,10 +832,26 @@ def train_steps(n_steps, ops, op_inputs, fops, ncons, segs, H, IH, params, grads
             break
         zero_multi_grads(ops, ncons, gacts, mb, rows)
         for k in range(ops.shape[0] - 1, -1, -1):
-            backward_op(k, ops, op_inputs, fops, ncons, params, grads, acts, zs, gacts, gzs, scratch, mb, rows,
-                        fused and k == out, input_grad)
+            backward_op(
+                k,
+                ops,
+                op_inputs,
+                fops,
+                ncons,
+                params,
+                grads,
+                acts,
+                zs,
+                gacts,
+                gzs,
+                scratch,
+                mb,
+                rows,
+                fused and k == out,
+                input_grad,
+            )
         pos[P_OPT_T] += 1
-        bad = update(params, grads, m1, m2, segs, H, IH, pos[P_OPT_T], no_delta)
+        bad = update(params, grads, m1, m2, segs, H, IH, pos[P_OPT_T], no_delta, hw)
         step_loss[done] = loss
         done += 1
         pos[P_STEP] = step + 1
@@ -675,22 +862,69 @@ def train_steps(n_steps, ops, op_inputs, fops, ncons, segs, H, IH, params, grads
             status[ST_WHERE] = bad
             break
         if pos[P_CURSOR] >= n:
-            end_epoch(ops, op_inputs, fops, params, acts, zs, mb, IH, X, T, L, Xte, Tte, Lte, perm, order_te,
-                      tb, lb, scratch, pos, hist, hist_n)
+            end_epoch(
+                ops,
+                op_inputs,
+                fops,
+                params,
+                acts,
+                zs,
+                mb,
+                IH,
+                X,
+                T,
+                L,
+                Xte,
+                Tte,
+                Lte,
+                perm,
+                order_te,
+                tb,
+                lb,
+                scratch,
+                pos,
+                hist,
+                hist_n,
+            )
             if stop_at_epoch_end:
                 break
     return done
 
 
 @njit(**_JIT)
-def end_epoch(ops, op_inputs, fops, params, acts, zs, mb, IH, X, T, L, Xte, Tte, Lte, perm, order_te, tb, lb,
-              scratch, pos, hist, hist_n):
+def end_epoch(
+    ops,
+    op_inputs,
+    fops,
+    params,
+    acts,
+    zs,
+    mb,
+    IH,
+    X,
+    T,
+    L,
+    Xte,
+    Tte,
+    Lte,
+    perm,
+    order_te,
+    tb,
+    lb,
+    scratch,
+    pos,
+    hist,
+    hist_n,
+):
     """Close an epoch: record train/test loss and accuracy (when enabled), then draw the next data order."""
     if IH[I_EVAL] != 0 and hist_n[0] < hist.shape[0]:
         h = hist_n[0]
-        tr_loss, tr_acc = evaluate(ops, op_inputs, fops, params, acts, zs, mb, IH, X, T, L, perm, tb, lb, scratch)
-        te_loss, te_acc = evaluate(ops, op_inputs, fops, params, acts, zs, mb, IH, Xte, Tte, Lte, order_te, tb, lb,
-                                   scratch)
+        tr_loss, tr_acc = evaluate(
+            ops, op_inputs, fops, params, acts, zs, mb, IH, X, T, L, perm, tb, lb, scratch
+        )
+        te_loss, te_acc = evaluate(
+            ops, op_inputs, fops, params, acts, zs, mb, IH, Xte, Tte, Lte, order_te, tb, lb, scratch
+        )
         hist[h, 0] = pos[P_EPOCH] + 1
         hist[h, 1] = tr_loss
         hist[h, 2] = tr_acc
