@@ -518,8 +518,9 @@ class Trainer:
     def phases(self) -> Iterator[PhaseEvent]:
         """Yield each phase of the next mini-batch: forward per layer, loss, backward per layer, update.
 
-        Any other call on the trainer first completes a half-walked mini-batch, so the state is
-        never left between phases.
+        While the generator is alive, any other call on the trainer first completes the half-walked
+        mini-batch, so the state is never left between phases. Closing or dropping the generator
+        before its UPDATE phase cancels that mini-batch: weights only change at UPDATE.
         """
         if self._pending is not None:
             self._finish_pending()

@@ -80,7 +80,7 @@ from engine.kernels.layout import (
     STATUS_STOPPED,
 )
 
-_JIT = {"cache": True, "nogil": True}
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 _SQRT1_2 = 0.7071067811865476
 _INV_SQRT_2PI = 0.3989422804014327
 _M1 = np.uint64(0x9E3779B97F4A7C15)
@@ -151,7 +151,7 @@ def pview(params, off, n_in, n_out):
 # activations
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def tanh_value(x, fast):
     """tanh; ``fast`` (float32 models) uses a rational approximation within 3e-7 of the true value."""
     if fast:
@@ -172,7 +172,7 @@ def tanh_value(x, fast):
     return t if x >= 0 else -t
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def sigmoid_value(x, fast):
     if fast:
         return 0.5 + 0.5 * tanh_value(0.5 * x, True)
@@ -202,13 +202,23 @@ def act_forward(code, alpha, z, y):
                 v = z[r, c]
                 y[r, c] = v if v > 0 else alpha * v
     elif code == 3:
-        for r in range(rows):
-            for c in range(cols):
-                y[r, c] = sigmoid_value(z[r, c], fast)
+        if fast:
+            for r in range(rows):
+                for c in range(cols):
+                    y[r, c] = sigmoid_value(z[r, c], True)
+        else:
+            for r in range(rows):
+                for c in range(cols):
+                    y[r, c] = sigmoid_value(z[r, c], False)
     elif code == 4:
-        for r in range(rows):
-            for c in range(cols):
-                y[r, c] = tanh_value(z[r, c], fast)
+        if fast:
+            for r in range(rows):
+                for c in range(cols):
+                    y[r, c] = tanh_value(z[r, c], True)
+        else:
+            for r in range(rows):
+                for c in range(cols):
+                    y[r, c] = tanh_value(z[r, c], False)
     elif code == 5:
         for r in range(rows):
             mx = z[r, 0]
@@ -627,6 +637,7 @@ def update(params, grads, m1, m2, segs, H, IH, t, delta, hw):
     hw[10] = H[H_REG] if IH[I_REG] == REG_L2 else 0.0
     hw[11] = H[H_REG] if IH[I_REG] == REG_L1 else 0.0
     hw[12] = 0.0
+    hw[13] = 1.0
     lr, mom, omb1, omb2, b2p, eps, rho, omrho, step_size, bc2 = (
         hw[0],
         hw[1],
@@ -640,6 +651,7 @@ def update(params, grads, m1, m2, segs, H, IH, t, delta, hw):
         hw[9],
     )
     zero = hw[12]
+    one = hw[13]
     nesterov = IH[I_NESTEROV] != 0
     keep_delta = delta.shape[0] == params.shape[0]
     bad = -1
@@ -648,26 +660,30 @@ def update(params, grads, m1, m2, segs, H, IH, t, delta, hw):
             continue
         off = segs[s, S_OFF]
         end = off + segs[s, S_SIZE]
-        l2 = hw[10] if segs[s, S_REG] != 0 else zero
-        l1 = hw[11] if segs[s, S_REG] != 0 else zero
-        check = zero
+        if segs[s, S_REG] != 0 and (hw[10] != 0 or hw[11] != 0):
+            l2 = hw[10]
+            l1 = hw[11]
+            for i in range(off, end):
+                p = params[i]
+                grads[i] += l2 * p + l1 * (one if p > 0 else (-one if p < 0 else zero))
+        nonfinite = False
         if opt == OPT_ADAM:
             for i in range(off, end):
                 p = params[i]
-                g = grads[i] + l2 * p + l1 * (1.0 if p > 0 else (-1.0 if p < 0 else 0.0))
+                g = grads[i]
                 m = m1[i] + omb1 * (g - m1[i])
                 v = m2[i] * b2p + omb2 * g * g
                 m1[i] = m
                 m2[i] = v
                 new = p - step_size * (m / (math.sqrt(v) / bc2 + eps))
                 params[i] = new
-                check += new * zero
+                nonfinite |= (new - new) != 0
                 if keep_delta:
                     delta[i] = new - p
         elif opt == OPT_RMSPROP:
             for i in range(off, end):
                 p = params[i]
-                g = grads[i] + l2 * p + l1 * (1.0 if p > 0 else (-1.0 if p < 0 else 0.0))
+                g = grads[i]
                 v = m2[i] * rho + omrho * g * g
                 m2[i] = v
                 avg = math.sqrt(v) + eps
@@ -678,31 +694,34 @@ def update(params, grads, m1, m2, segs, H, IH, t, delta, hw):
                 else:
                     new = p - lr * (g / avg)
                 params[i] = new
-                check += new * zero
+                nonfinite |= (new - new) != 0
                 if keep_delta:
                     delta[i] = new - p
         elif mom != 0:
             for i in range(off, end):
                 p = params[i]
-                g = grads[i] + l2 * p + l1 * (1.0 if p > 0 else (-1.0 if p < 0 else 0.0))
+                g = grads[i]
                 b = m1[i] * mom + g
                 m1[i] = b
                 g = g + mom * b if nesterov else b
                 new = p - lr * g
                 params[i] = new
-                check += new * zero
+                nonfinite |= (new - new) != 0
                 if keep_delta:
                     delta[i] = new - p
-        else:
+        elif keep_delta:
             for i in range(off, end):
                 p = params[i]
-                g = grads[i] + l2 * p + l1 * (1.0 if p > 0 else (-1.0 if p < 0 else 0.0))
-                new = p - lr * g
+                new = p - lr * grads[i]
                 params[i] = new
-                check += new * zero
-                if keep_delta:
-                    delta[i] = new - p
-        if bad < 0 and not math.isfinite(check):
+                nonfinite |= (new - new) != 0
+                delta[i] = new - p
+        else:
+            for i in range(off, end):
+                new = params[i] - lr * grads[i]
+                params[i] = new
+                nonfinite |= (new - new) != 0
+        if bad < 0 and nonfinite:
             bad = s
     return bad
 
