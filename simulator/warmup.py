@@ -1,0 +1,96 @@
+"""Compile the engine's Numba kernels in a background thread, so the window is never frozen meanwhile.
+
+The first call of each kernel after installing compiles it (20-60 s in all); later starts load the
+compiled code from Numba's cache in well under a second. :class:`EngineWarmup` trains a throwaway
+trainer for one step along every path the window uses (the compiled ``run``, the phase-by-phase
+``step``, ``evaluate`` and ``predict``) and reports back on the GUI thread through a Qt signal. The
+window's own trainer is never touched from the thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from engine import Trainer
+
+PREPARING_TEXT = "Preparing the training engine (first start compiles; later starts are instant)…"
+
+_lock = threading.Lock()
+_warm = False
+
+
+def warm_up(make_trainer: Callable[[], Trainer]) -> None:
+    """Run every compiled path once on a throwaway trainer; only the first call in a process does work."""
+    global _warm
+    with _lock:
+        if _warm:
+            return
+        trainer = make_trainer()
+        trainer.run(1)
+        trainer.step()
+        trainer.evaluate("train")
+        trainer.model.predict(np.asarray(trainer.data.x_test[:4]))
+        trainer.reset()
+        _warm = True
+
+
+def is_warm() -> bool:
+    """True once :func:`warm_up` has finished in this process."""
+    return _warm
+
+
+class EngineWarmup(QObject):
+    """Warms the engine up in a daemon thread and emits ``finished(message)`` on the GUI thread.
+
+    ``message`` is empty on success, or says what failed (the window stays usable: the kernels then
+    compile on first use instead).
+    """
+
+    finished = Signal(str)
+
+    def __init__(self, make_trainer: Callable[[], Trainer], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._make_trainer = make_trainer
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread (once)."""
+        if self._thread is not None:
+            return
+        notifier = _Notifier()  # lives on the GUI thread; its queued signal carries the result across
+        notifier.done.connect(self.finished)
+        self._notifier = notifier
+        self._thread = threading.Thread(
+            target=_work, args=(self._make_trainer, notifier), name="nnsim-engine-warmup", daemon=True
+        )
+        self._thread.start()
+
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the thread ends (for tests and shutdown); returns False on timeout."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
+class _Notifier(QObject):
+    done = Signal(str)
+
+
+def _work(make_trainer: Callable[[], Trainer], notifier: _Notifier) -> None:
+    try:
+        warm_up(make_trainer)
+        message = ""
+    except Exception as exc:  # reported in the window; the kernels then compile on first use
+        message = f"preparing the training engine failed: {exc}"
+    try:
+        notifier.done.emit(message)
+    except RuntimeError:  # the window went away before the engine was ready
+        pass
