@@ -29,6 +29,7 @@ from engine.layers import (
     Dense,
     Dropout,
     Input,
+    LayerSpec,
     layer_from_config,
     tfp_dense,
 )
@@ -43,6 +44,7 @@ from engine.trainer import History, Settings, Trainer
 __all__ = [
     "LAYER_TYPES",
     "LOSSES",
+    "LayerSpec",
     "SGD",
     "Activation",
     "Adam",
