@@ -85,8 +85,11 @@ def _trainable_part(
     if net.output is not None and net.output in shapes:
         output = net.output
     else:
-        sinks = [n.id for n in order if n.id in shapes and not isinstance(n.layer, Input)
-                 and not any(u in shapes for u in users[n.id])]
+        sinks = [
+            n.id
+            for n in order
+            if n.id in shapes and not isinstance(n.layer, Input) and not any(u in shapes for u in users[n.id])
+        ]
         if not sinks:
             return None, "add a layer after the Input and connect it"
         if len(sinks) > 1:

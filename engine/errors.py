@@ -39,13 +39,14 @@ class DataError(NnsimError):
 
 
 class DivergenceError(NnsimError):
-    """Training produced a NaN or infinite loss or weight.
+    """Training produced a NaN or infinite loss or weight at step ``step`` (0-based), in ``layer``.
 
-    The trainer is left at the last finite state (``step``), so the user can lower the learning
-    rate and carry on.
+    The trainer is put back at the start of step ``resume_step``, the last state whose training
+    stayed finite, so the user can lower the learning rate and carry on.
     """
 
-    def __init__(self, message: str, step: int, layer: str | None) -> None:
+    def __init__(self, message: str, step: int, layer: str | None, resume_step: int | None = None) -> None:
         super().__init__(message)
         self.step = step
         self.layer = layer
+        self.resume_step = step if resume_step is None else resume_step

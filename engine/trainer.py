@@ -269,17 +269,7 @@ class Trainer:
 
     def snapshot(self) -> Snapshot:
         self._finish_pending()
-        return Snapshot(
-            self.step_count,
-            self.epoch,
-            int(self.pos[L.P_CURSOR]),
-            int(self.pos[L.P_OPT_T]),
-            self.model.flat.copy(),
-            self.m1.copy(),
-            self.m2.copy(),
-            int(self._hist_n[0]),
-            self._n_losses,
-        )
+        return self._snapshot_now()
 
     def restore(self, snap: Snapshot) -> None:
         """Return to ``snap`` (from this run): weights, optimiser state, data order and history."""
@@ -287,8 +277,8 @@ class Trainer:
         if snap.params.shape != self.model.flat.shape:
             raise ConfigError("this snapshot belongs to a network of another size")
         self.model.flat[:] = snap.params
-        self.m1[:] = snap.m1
-        self.m2[:] = snap.m2
+        self.m1[:] = snap.m1 if snap.m1.size else 0
+        self.m2[:] = snap.m2 if snap.m2.size else 0
         self.pos[L.P_STEP] = snap.step
         self.pos[L.P_EPOCH] = snap.epoch
         self.pos[L.P_CURSOR] = snap.cursor
@@ -402,7 +392,7 @@ class Trainer:
                 self._diverged(code)
             if self.timeline.due(self.step_count):
                 self.timeline.add(self.snapshot())
-            if code == L.STATUS_STOPPED or did < chunk:
+            if code in (L.STATUS_STOPPED, L.STATUS_EPOCH_END) or did < chunk:
                 break
         return done
 
@@ -479,23 +469,31 @@ class Trainer:
             self._hist = grown
 
     def _diverged(self, code: int) -> None:
+        """Put the trainer back at its last good state and raise a DivergenceError that says what happened.
+
+        A weight that became non-finite: back to the start of that step. A loss that became
+        non-finite: its weights were spoiled by the step before, so back to the start of that one.
+        """
+        self._pending = None
         step = int(self._status[L.ST_STEP])
         where = int(self._status[L.ST_WHERE])
         lr = self.learning_rate
         if code == L.STATUS_PARAM:
             layer_id = self.model.resolved.order[int(self.model.program.segs[where, L.S_NODE])].id
-            self._finish_pending()
-            self.rewind(step)
             what = f"a weight of layer '{layer_id}' became NaN or infinite"
+            resume = step
         else:
             layer_id = self._first_nonfinite_layer()
             what = f"the loss became NaN or infinite (first non-finite values in layer '{layer_id}')"
+            resume = max(step - 1, self.timeline.earliest or 0)
+        self.rewind(resume)
+        back = "before that step" if resume == step else f"before step {resume + 1}, whose update caused it"
         raise DivergenceError(
-            f"training diverged at step {step + 1}: {what}. "
-            "The weights are kept as they were before that step; "
+            f"training diverged at step {step + 1}: {what}. The weights are back as they were {back}; "
             f"lower the learning rate (now {lr:g}) and carry on.",
             step=step,
             layer=layer_id,
+            resume_step=resume,
         )
 
     def _first_nonfinite_layer(self) -> str:
@@ -650,7 +648,6 @@ class Trainer:
                     grads=grads,
                     input_grad=node(first, "gacts").copy(),
                 )
-        saved = (m.flat.copy(), self.m1.copy(), self.m2.copy())
         delta = np.zeros_like(m.flat) if emit else np.empty(0, self.dtype)
         self.pos[L.P_OPT_T] += 1
         bad = cpu.update(
@@ -666,18 +663,8 @@ class Trainer:
             np.empty(16, self.dtype),
         )
         if bad >= 0:
-            m.flat[:], self.m1[:], self.m2[:] = saved
-            self.pos[L.P_OPT_T] -= 1
             self._status[:] = (L.STATUS_PARAM, step, bad)
-            layer_id = order[int(p.segs[bad, L.S_NODE])].id
-            raise DivergenceError(
-                f"training diverged at step {step + 1}: "
-                f"a weight of layer '{layer_id}' would become NaN or infinite. "
-                f"The weights are kept as they were before that step; lower the learning rate "
-                f"(now {self.learning_rate:g}) and carry on.",
-                step=step,
-                layer=layer_id,
-            )
+            self._diverged(L.STATUS_PARAM)
         self._ensure_capacity(1)
         self._losses[self._n_losses] = loss
         self._n_losses += 1
@@ -725,14 +712,18 @@ class Trainer:
             )
 
     def _snapshot_now(self) -> Snapshot:
+        """The state now; optimiser buffers only when the optimiser uses them (plain SGD does not)."""
+        opt = self._settings.optimizer
+        stateless = isinstance(opt, SGD) and opt.momentum == 0
+        empty = np.empty(0, self.dtype)
         return Snapshot(
             self.step_count,
             self.epoch,
             int(self.pos[L.P_CURSOR]),
             int(self.pos[L.P_OPT_T]),
             self.model.flat.copy(),
-            self.m1.copy(),
-            self.m2.copy(),
+            empty if stateless else self.m1.copy(),
+            empty if stateless else self.m2.copy(),
             int(self._hist_n[0]),
             self._n_losses,
         )

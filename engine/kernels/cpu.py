@@ -77,6 +77,7 @@ from engine.kernels.layout import (
     STATUS_LOSS,
     STATUS_OK,
     STATUS_PARAM,
+    STATUS_EPOCH_END,
     STATUS_STOPPED,
 )
 
@@ -906,6 +907,7 @@ def train_steps(
                 hist_n,
             )
             if stop_at_epoch_end:
+                status[ST_CODE] = STATUS_EPOCH_END
                 break
     return done
 

@@ -100,6 +100,7 @@ STATUS_OK = 0
 STATUS_LOSS = 1  # the loss was NaN or infinite
 STATUS_PARAM = 2  # a weight became NaN or infinite
 STATUS_STOPPED = 3  # asked to stop
+STATUS_EPOCH_END = 4  # stopped because an epoch ended (when asked to)
 
 # history columns
 H_EPOCH_COL = 0

@@ -1,0 +1,211 @@
+"""From a Scene to a run and back: the data set, a Trainer with stored weights and progress restored,
+and a Scene capturing a Trainer's weights, optimiser state and history.
+
+A reloaded scene continues exactly: the weights, the optimiser's moments and step count, the epoch
+and the position in its data order are restored, and dropout and shuffling are counter-based, so the
+next steps match those of the run that was saved, bit for bit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from engine.data import Dataset
+from engine.errors import ConfigError, GraphError
+from engine.scene import limits
+from engine.scene.datasets import DatasetSpec
+from engine.scene.errors import SceneError, child
+from engine.scene.model import OptimizerState, Scene, TrainedState, TrainingSpec
+from engine.scene.validate import HISTORY_COLUMNS
+from engine.timeline import Snapshot
+from engine.trainer import Trainer
+
+
+def make_dataset(scene: Scene) -> Dataset:
+    """The data set of ``scene``; a CSV path is read relative to ``scene.base_dir``."""
+    return scene.dataset.make(scene.base_dir)
+
+
+def make_trainer(scene: Scene, dataset: Dataset | None = None, **options: Any) -> Trainer:
+    """A Trainer for ``scene`` with its weights and progress restored; ``options`` go to ``Trainer``.
+
+    Raises
+    ------
+    SceneError
+        When the data set cannot be made or does not fit the network (the path names the layer).
+    """
+    data = make_dataset(scene) if dataset is None else dataset
+    t = scene.training
+    _check_memory(scene, data)
+    try:
+        model = scene.network.build(seed=t.init_seed, dtype=t.dtype)
+    except (ConfigError, GraphError) as exc:
+        raise SceneError(f"the network cannot be built: {exc}", "$.network") from None
+    if not np.all(np.isfinite(model.flat)):
+        raise SceneError("the first weights are not finite numbers: check the initialisers", "$.network")
+    state = scene.state
+    if state is not None:
+        model.set_weights({k: np.asarray(v, model.dtype) for k, v in state.weights.items()})
+    try:
+        trainer = Trainer(
+            model,
+            data,
+            loss=t.loss,
+            optimizer=t.optimizer,
+            batch_size=t.batch_size,
+            regularization=t.regularization,
+            seed=t.seed,
+            shuffle=t.shuffle,
+            **options,
+        )
+    except ConfigError as exc:
+        raise SceneError(str(exc), _config_path(scene, str(exc))) from None
+    if state is not None and _has_progress(state):
+        _restore_progress(trainer, state)
+    return trainer
+
+
+def _check_memory(scene: Scene, data: Dataset) -> None:
+    """Refuse a run whose work buffers would not fit (a huge batch times wide layers)."""
+    t = scene.training
+    resolved = scene.network.resolve()
+    widths = [shape[0] for shape in resolved.shapes.values()]
+    dense = sum(w for n, w in zip(resolved.order, widths) if type(n.layer).__name__ in ("Dense", "Dropout"))
+    rows = max(t.batch_size, min(1024, max(data.n_train, data.n_test)))
+    itemsize = 8 if t.dtype == "float64" else 4
+    need = rows * (2 * sum(widths) + 2 * dense + max(widths)) * itemsize
+    if need > limits.MAX_WORK_BYTES:
+        where = "$.training.batch_size" if t.batch_size > 1024 else "$.network"
+        raise SceneError(
+            f"training would need {need / 2**30:.1f} GB of work memory (batch {t.batch_size} × "
+            f"{sum(widths):,} values per sample); at most {limits.MAX_WORK_BYTES / 2**30:.0f} GB",
+            where,
+        )
+
+
+def _node_path(scene: Scene, node_id: str) -> str:
+    ids = [n.id for n in scene.network.nodes]
+    return child("$.network.nodes", ids.index(node_id)) if node_id in ids else "$.network"
+
+
+def _config_path(scene: Scene, message: str) -> str:
+    """Where a Trainer's complaint about data and network fitting together points in the file."""
+    resolved = scene.network.resolve()
+    if "Input" in message:
+        return _node_path(scene, resolved.input.id)
+    if "output layer" in message or "output unit" in message:
+        return _node_path(scene, resolved.output)
+    if "loss" in message or "cross-entropy" in message:
+        return "$.training.loss"
+    return "$.dataset"
+
+
+def _has_progress(state: TrainedState) -> bool:
+    return (
+        bool(state.step or state.epoch or state.cursor or state.optimizer or state.history is not None)
+        or state.step_losses is not None
+    )
+
+
+def _restore_progress(trainer: Trainer, state: TrainedState) -> None:
+    """Put the trainer at the saved step: moments, counters, data order, history; the timeline starts here."""
+    if state.cursor >= max(trainer.data.n_train, 1):
+        raise SceneError(
+            f"is {state.cursor}, but the training set has only {trainer.data.n_train} samples",
+            "$.state.cursor",
+        )
+    model = trainer.model
+    m1 = np.zeros_like(model.flat)
+    m2 = np.zeros_like(model.flat)
+    opt_t = 0
+    if state.optimizer is not None:
+        opt_t = state.optimizer.t
+        for slot in model.program.slots:
+            m1[slot.offset : slot.offset + slot.size] = np.ravel(state.optimizer.m1[slot.key])
+            m2[slot.offset : slot.offset + slot.size] = np.ravel(state.optimizer.m2[slot.key])
+    trainer.restore(Snapshot(state.step, state.epoch, state.cursor, opt_t, model.flat.copy(), m1, m2, 0, 0))
+    # The Trainer has no public way to load a history, so the saved one is written into its buffers.
+    history = state.history or {}
+    n_hist = len(history.get("epoch", ()))
+    losses = state.step_losses if state.step_losses is not None else np.zeros(0)
+    trainer._ensure_capacity(max(n_hist, len(losses)))
+    from engine.kernels import layout as L
+
+    columns = {
+        "epoch": L.H_EPOCH_COL,
+        "step": L.H_STEP_COL,
+        "train_loss": L.H_TRAIN_LOSS,
+        "train_acc": L.H_TRAIN_ACC,
+        "test_loss": L.H_TEST_LOSS,
+        "test_acc": L.H_TEST_ACC,
+    }
+    for key, col in columns.items():
+        if n_hist:
+            trainer._hist[:n_hist, col] = history[key]
+    trainer._hist_n[0] = n_hist
+    trainer._losses[: len(losses)] = losses
+    trainer._n_losses = len(losses)
+    trainer._restart_timeline()
+
+
+def scene_from_trainer(
+    trainer: Trainer,
+    scene: Scene,
+    *,
+    dataset: DatasetSpec | None = None,
+    weights: bool = True,
+    optimizer: bool = True,
+    history: bool = True,
+) -> Scene:
+    """``scene`` with the trainer's network, settings and (by default) weights, moments and history.
+
+    Parameters
+    ----------
+    dataset : DatasetSpec, optional
+        A new data spec, e.g. ``InlineData.from_dataset(trainer.data)`` after points were edited.
+    weights, optimizer, history : bool
+        What to store: the weights with the step counters; the optimiser's moments; the per-epoch
+        history and every mini-batch loss. Without ``weights`` nothing trained is stored.
+    """
+    s = trainer.settings
+    model = trainer.model
+    training = TrainingSpec(
+        loss=s.loss,
+        optimizer=s.optimizer,
+        batch_size=s.batch_size,
+        regularization=s.regularization,
+        seed=trainer.seed,
+        init_seed=int(model.seed),
+        shuffle=trainer.shuffle,
+        dtype=model.dtype.name,
+    )
+    state = None
+    if weights:
+        snap = trainer.snapshot()
+        slots = model.program.slots
+        opt_state = None
+        if optimizer:
+            opt_state = OptimizerState(
+                snap.opt_t,
+                {sl.key: snap.m1[sl.offset : sl.offset + sl.size].reshape(sl.shape).copy() for sl in slots},
+                {sl.key: snap.m2[sl.offset : sl.offset + sl.size].reshape(sl.shape).copy() for sl in slots},
+            )
+        hist = losses = None
+        if history:
+            h = trainer.history
+            hist = {
+                key: np.asarray(getattr(h, key), np.int64 if key in ("epoch", "step") else np.float64)
+                for key in HISTORY_COLUMNS
+            }
+            losses = np.asarray(trainer.step_losses, np.float64)
+        state = TrainedState(model.get_weights(), snap.step, snap.epoch, snap.cursor, opt_state, hist, losses)
+    ids = {n.id for n in model.network.nodes}
+    return scene.replace(
+        network=model.network,
+        training=training,
+        dataset=scene.dataset if dataset is None else dataset,
+        layout={k: v for k, v in scene.layout.items() if k in ids},
+        state=state,
+    )

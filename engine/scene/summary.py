@@ -1,0 +1,91 @@
+"""A plain-text summary of a scene (``nnsim info``): network, data, training, lesson, saved progress."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+from engine.data import Dataset
+from engine.scene.datasets import CsvData, InlineData, IrisData, PlaygroundData
+from engine.scene.model import Scene
+
+
+def describe(scene: Scene, dataset: Dataset | Exception | None = None) -> str:
+    """Summarise ``scene``; ``dataset`` is the made data set, or the error making it gave."""
+    lines = [scene.title, "=" * min(len(scene.title), 80)]
+    if scene.description:
+        lines += [scene.description]
+    lines += ["", "Network", scene.network.summary(), "", "Data", "  " + _data_line(scene)]
+    if isinstance(dataset, Dataset):
+        d = dataset
+        task = f"{d.n_classes} classes" if d.task == "classification" else "regression"
+        lines.append(
+            f"  {d.n_train} training and {d.n_test} test samples, {d.n_inputs} inputs "
+            f"({', '.join(d.feature_names)}), {task}"
+        )
+    elif isinstance(dataset, Exception):
+        lines.append(f"  cannot be made: {dataset}")
+    t = scene.training
+    opt = t.optimizer.to_config()
+    opt_text = ", ".join(f"{k}={v}" for k, v in opt.items() if k != "type")
+    reg = "none" if t.regularization.kind == "none" else f"{t.regularization.kind} {t.regularization.rate:g}"
+    lines += [
+        "",
+        "Training",
+        f"  loss {t.loss}, optimiser {opt['type']} ({opt_text}), batch size {t.batch_size}",
+        f"  regularisation {reg}, data seed {t.seed}, weight seed {t.init_seed}, "
+        f"shuffle {'on' if t.shuffle else 'off'}, {t.dtype}",
+    ]
+    lines += ["", "Lesson", f"  {len(scene.lesson.steps)} steps"]
+    for k, step in enumerate(scene.lesson.steps, 1):
+        first = step.text.strip().splitlines()[0] if step.text.strip() else ""
+        action = f"  [{step.action['type']}]" if step.action else ""
+        lines.append(f"  {k:>2}. {textwrap.shorten(first, 90, placeholder=' …')}{action}")
+    locks = scene.locks
+    if locks.layers or locks.params or locks.controls:
+        lines += ["", "Locked"]
+        for what, names in (
+            ("layers", locks.layers),
+            ("settings", locks.params),
+            ("controls", locks.controls),
+        ):
+            if names:
+                lines.append(f"  {what}: {', '.join(names)}")
+    if scene.notes or scene.arrows:
+        lines += ["", f"Canvas: {len(scene.notes)} note(s), {len(scene.arrows)} arrow(s)"]
+    s = scene.state
+    lines += [""]
+    if s is None:
+        lines.append("Untrained: no weights stored (they are drawn from the weight seed)")
+    else:
+        extra = []
+        if s.optimizer is not None:
+            extra.append("optimiser state")
+        if s.history is not None:
+            extra.append(f"history of {len(s.history['epoch'])} epochs")
+        stored = sum(math.prod(w.shape) for w in s.weights.values())
+        lines.append(
+            f"Trained: {stored:,} weights stored at step {s.step}, epoch {s.epoch}"
+            + (f", with {' and '.join(extra)}" if extra else "")
+        )
+    return "\n".join(lines)
+
+
+def _data_line(scene: Scene) -> str:
+    d = scene.dataset
+    if isinstance(d, PlaygroundData):
+        classes = f", {d.n_classes} classes" if d.task == "classification" else ""
+        return (
+            f"Playground {d.kind!r} ({d.task}{classes}): {d.n_points} points, noise {d.noise:g}, "
+            f"{d.train_ratio:.0%} for training, features {', '.join(d.features)}, seed {d.seed}"
+        )
+    if isinstance(d, IrisData):
+        scaled = "standardised" if d.standardize else "in cm"
+        return (
+            f"Fisher's iris flowers: {d.test_ratio:.0%} held out for testing, inputs {scaled}, seed {d.seed}"
+        )
+    if isinstance(d, CsvData):
+        return f"CSV file {d.path!r}, target {d.target!r}, task {d.task}, {d.test_ratio:.0%} for testing"
+    if isinstance(d, InlineData):
+        return f"points stored in the scene ({d.name!r}, {d.task}): {len(d.x_train)} training, {len(d.x_test)} test"
+    return type(d).__name__
