@@ -74,10 +74,10 @@ from engine.kernels.layout import (
     ST_CODE,
     ST_STEP,
     ST_WHERE,
+    STATUS_EPOCH_END,
     STATUS_LOSS,
     STATUS_OK,
     STATUS_PARAM,
-    STATUS_EPOCH_END,
     STATUS_STOPPED,
 )
 
