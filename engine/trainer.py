@@ -226,7 +226,11 @@ class Trainer:
             changes["optimizer"] = changes.get("optimizer", self._settings.optimizer).with_learning_rate(lr)
         old = self._settings
         new = dataclasses.replace(old, **changes)
-        self._apply_settings(new)
+        try:
+            self._apply_settings(new)
+        except Exception:
+            self._apply_settings(old)  # a refused change leaves nothing of itself behind
+            raise
         if type(new.optimizer) is not type(old.optimizer):
             self.m1[:] = 0
             self.m2[:] = 0

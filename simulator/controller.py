@@ -277,7 +277,13 @@ class SceneController(QObject):
 
     def set_dataset(self, dataset: Dataset, text: str = "Change the data") -> bool:
         """Train on ``dataset``; a different number of features resizes the Input layer."""
+        return self.set_dataset_and_layers(dataset, {}, text)
+
+    def set_dataset_and_layers(self, dataset: Dataset, layers: dict[str, LayerSpec], text: str) -> bool:
+        """Change the data and some layers in one undoable edit (e.g. 3 classes need 3 output units)."""
         net = self.network
+        for layer_id, spec in layers.items():
+            net = net.replace_layer(layer_id, spec)
         maps = None
         input_id = next((n.id for n in net.nodes if isinstance(n.layer, Input)), None)
         if input_id is not None and net.node(input_id).layer.size != dataset.n_inputs:

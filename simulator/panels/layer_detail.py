@@ -1,0 +1,653 @@
+"""The layer detail panel: the selected layer's weights, bias, activations and gradients as heatmaps.
+
+Left, what flows forward: the kernel W (inputs × neurons), the bias b and the layer's outputs for a
+batch (samples × neurons). Right, what flows back: ∂L/∂W, ∂L/∂b and ∂L/∂(outputs) of that batch.
+Every column of every image is one neuron of the layer, so the images line up (and zoom together).
+
+Where the numbers come from:
+
+- while training is stepped phase by phase, :meth:`LayerDetailPanel.show_event` takes each
+  ``engine.PhaseEvent``: this layer's FORWARD fills the batch's outputs, its BACKWARD the gradients,
+  UPDATE the new weights;
+- otherwise (playing, or paused after playing) the panel evaluates the first 32 training samples at
+  the current weights, and shows the gradient of the last mini-batch trained (``trainer.grads``).
+
+Colour limits are symmetric (±m) with m rounded up to 1, 2 or 5 × 10^k. They are set when the layer
+changes, when phase data arrives and on "Rescale colours"; while playing at most once a second, and
+only when m crosses such a step, so colours never flicker from frame to frame. "Hold colours" keeps them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QFont, QFontMetrics, QShowEvent, QTransform
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGraphicsItem,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import Dense, Input, Phase, PhaseEvent, Trainer
+from simulator.controller import SceneController
+from simulator.panels.colormaps import MatrixItem, abs_max, diverging, nice_limit
+
+SAMPLE_ROWS = 32
+AUTO_RESCALE_SECONDS = 1.0
+MAX_TICK_NAMES = 16
+TEXT = "#3c4043"
+GROUPS = {
+    "weights": ("kernel", "bias"),
+    "weight_grads": ("kernel_grad", "bias_grad"),
+    "batch": ("batch",),
+    "batch_grads": ("batch_grad",),
+}
+BATCH_CHOICES = (("outputs a = f(z)", "a"), ("pre-activations z = x·W + b", "z"))
+
+
+@dataclass
+class _Plan:
+    """What the grid shows for one layer: which matrices, their shapes and axis names."""
+
+    layer: str
+    kind: str  # "dense", "input" or "other"
+    n_in: int
+    n_out: int
+    has_bias: bool
+    input_names: tuple[str, ...]
+    source: str = ""  # the layer feeding a Dense layer
+
+
+@dataclass
+class _Matrix:
+    plot: pg.PlotItem
+    item: MatrixItem
+    note: pg.TextItem
+    title: str
+    row_label: str
+
+
+@dataclass
+class _StepData:
+    """Phase data of one mini-batch, per layer, as the events arrive."""
+
+    step: int
+    trainer: Trainer
+    caption: str = ""
+    batch: np.ndarray | None = None
+    deltas: dict[str, np.ndarray] = field(default_factory=dict)
+    layers: dict[str, dict[str, np.ndarray | None]] = field(default_factory=dict)
+
+
+class LayerDetailPanel(QWidget):
+    """Heatmaps of one layer: follows ``controller.selected`` (or the panel's own layer menu).
+
+    Call :meth:`refresh` after the trainer moved (≤ 30 per second) and :meth:`show_event` with each
+    phase event while stepping phase by phase. ``matrices[key].item.values`` holds what each heatmap
+    shows; keys ``kernel``, ``bias``, ``kernel_grad``, ``bias_grad``, ``batch``, ``batch_grad``.
+    """
+
+    def __init__(self, controller: SceneController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.matrices: dict[str, _Matrix] = {}
+        self._bars: dict[str, pg.ColorBarItem] = {}
+        self._limits: dict[str, float] = dict.fromkeys(GROUPS, 1.0)
+        self._plan: _Plan | None = None
+        self._steps: _StepData | None = None
+        self._key: tuple | None = None
+        self._dirty = True
+        self._last_auto = 0.0
+        self._last_auto_epoch = -1
+        self._sample_cache: tuple[object, np.ndarray] | None = None
+        self.caption_text = ""
+        self._batch_names: tuple[str, ...] | None = None
+        self._build_widgets()
+        controller.trainer_changed.connect(self._on_trainer_changed)
+        controller.selection_changed.connect(self._on_selection_changed)
+        controller.structure_changed.connect(self._fill_layer_menu)
+        self._fill_layer_menu()
+        self._on_selection_changed(controller.selected)
+
+    # ----------------------------------------------------------------------------- widgets
+    def _build_widgets(self) -> None:
+        self.title = QLabel()
+        self.title.setToolTip("The layer shown, its type and the shape of its weights")
+        self.layer_menu = QComboBox()
+        self.layer_menu.setToolTip("Choose the layer to look at (the same as selecting it on the canvas)")
+        self.layer_menu.activated.connect(self._on_menu)
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setToolTip("Which samples and which training step the images come from")
+        self.caption.setStyleSheet(f"color: {TEXT};")
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.graphics.setMinimumSize(300, 260)
+        self.graphics.setToolTip(
+            "Orange is negative, white zero, blue positive; the bars give the scale.\n"
+            "Each column is one neuron of the layer. Wheel to zoom, drag to pan, double-click to fit."
+        )
+        self.graphics.scene().sigMouseMoved.connect(self._on_hover)
+        self.graphics.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        self.hint = QLabel("Select a layer on the canvas, or in the menu above, to see its weights.")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet(f"color: {TEXT}; padding: 20px;")
+        self.hint.setToolTip("Nothing is selected")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.hint)
+        self.stack.addWidget(self.graphics)
+
+        self.batch_menu = QComboBox()
+        for text, value in BATCH_CHOICES:
+            self.batch_menu.addItem(text, value)
+        self.batch_menu.setToolTip(
+            "What the batch images show for a Dense layer: its outputs a and ∂L/∂a, or its\n"
+            "pre-activations z and ∂L/∂z (the error signal δ that gives ∂L/∂W = xᵀ·δ)"
+        )
+        self.batch_menu.currentIndexChanged.connect(
+            lambda _i: self._refresh(rescale=("batch", "batch_grads"))
+        )
+        self.hold_check = QCheckBox("Hold colours")
+        self.hold_check.setToolTip("Keep the colour scales as they are while training (no automatic rescale)")
+        self.rescale_button = QPushButton("Rescale colours")
+        self.rescale_button.setToolTip("Fit every colour scale to the values shown now (±largest value)")
+        self.rescale_button.clicked.connect(lambda: self._refresh(rescale=tuple(GROUPS)))
+        self.readout = QLabel(" ")
+        self.readout.setToolTip("The value under the mouse pointer")
+        self.readout.setStyleSheet(f"color: {TEXT};")
+
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.layer_menu)
+        controls = QHBoxLayout()
+        batch_label = QLabel("Batch shows")
+        batch_label.setToolTip(self.batch_menu.toolTip())
+        controls.addWidget(batch_label)
+        controls.addWidget(self.batch_menu)
+        controls.addStretch(1)
+        controls.addWidget(self.hold_check)
+        controls.addWidget(self.rescale_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(head)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(controls)
+        layout.addWidget(self.readout)
+
+    # ------------------------------------------------------------------------------ public
+    @property
+    def layer(self) -> str:
+        """The layer shown ("" when none)."""
+        return self._plan.layer if self._plan else ""
+
+    def refresh(self) -> None:
+        """Redraw from the trainer's current state (skipped while hidden; done when shown again)."""
+        self._refresh()
+
+    def show_event(self, event: PhaseEvent | None) -> None:
+        """Take one phase of a phase-by-phase step; None drops phase data (back to the sample batch)."""
+        if event is None:
+            self._steps = None
+            self._refresh(rescale=("batch", "batch_grads", "weight_grads"))
+            return
+        trainer = self.controller.trainer
+        steps = self._steps
+        if steps is None or steps.step != event.step or steps.trainer is not trainer:
+            steps = self._steps = _StepData(event.step, trainer)
+        steps.caption = event.caption()
+        if event.batch is not None:
+            steps.batch = np.asarray(event.batch)
+        rescale: tuple[str, ...] = ()
+        if event.layer is not None and event.phase is Phase.FORWARD:
+            entry = steps.layers.setdefault(event.layer, {})
+            entry["a"], entry["z"] = event.output, event.pre_activation
+            rescale = ("batch",) if event.layer == self.layer else ()
+        elif event.layer is not None and event.phase is Phase.BACKWARD:
+            entry = steps.layers.setdefault(event.layer, {})
+            entry["ga"], entry["gz"] = event.output_grad, event.pre_activation_grad
+            entry["kernel_grad"], entry["bias_grad"] = event.grads.get("kernel"), event.grads.get("bias")
+            rescale = ("batch_grads", "weight_grads") if event.layer == self.layer else ()
+        elif event.phase is Phase.UPDATE:
+            steps.deltas = event.deltas
+        self._refresh(rescale=rescale, force=True)
+
+    # ------------------------------------------------------------------------------- slots
+    def _on_trainer_changed(self) -> None:
+        self._steps = None
+        self._sample_cache = None
+        self._fill_layer_menu()
+        self._set_layer(self.controller.selected, force=True)
+
+    def _on_selection_changed(self, layer_id: str) -> None:
+        self._set_layer(layer_id)
+
+    def _on_menu(self, index: int) -> None:
+        layer_id = self.layer_menu.itemData(index) or ""
+        self.controller.select(layer_id)
+        self._set_layer(layer_id)  # also when it was selected already
+
+    def _fill_layer_menu(self) -> None:
+        menu = self.layer_menu
+        menu.blockSignals(True)
+        menu.clear()
+        menu.addItem("(choose a layer)", "")
+        for node in self.controller.trainer.model.resolved.order:
+            menu.addItem(f"{node.id} — {_describe(node.layer)}", node.id)
+        menu.setCurrentIndex(max(0, menu.findData(self.layer)))
+        menu.blockSignals(False)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._dirty:
+            self._refresh()
+
+    # ------------------------------------------------------------------------------ layout
+    def _set_layer(self, layer_id: str, force: bool = False) -> None:
+        plan = self._make_plan(layer_id)
+        self.layer_menu.blockSignals(True)
+        self.layer_menu.setCurrentIndex(max(0, self.layer_menu.findData(plan.layer if plan else "")))
+        self.layer_menu.blockSignals(False)
+        if plan == self._plan and not force:
+            return
+        self._plan = plan
+        self._key = None
+        self.readout.setText(" ")
+        if plan is None:
+            self._show_hint(layer_id)
+            return
+        self.stack.setCurrentWidget(self.graphics)
+        self.batch_menu.setEnabled(plan.kind == "dense")
+        shape = f"kernel {plan.n_in} × {plan.n_out}" if plan.kind == "dense" else f"{plan.n_out} values"
+        self.title.setText(f"<b>{plan.layer}</b> &nbsp;{_describe(self._node(plan.layer).layer)} · {shape}")
+        self._build_grid(plan)
+        self._refresh(rescale=tuple(GROUPS), force=True)
+
+    def _make_plan(self, layer_id: str) -> _Plan | None:
+        model = self.controller.trainer.model
+        if not layer_id or layer_id not in model.resolved.shapes:
+            return None
+        node = self._node(layer_id)
+        n_out = int(model.resolved.shapes[layer_id][0])
+        if isinstance(node.layer, Input):
+            return _Plan(layer_id, "input", n_out, n_out, False, tuple(self.controller.dataset.feature_names))
+        if isinstance(node.layer, Dense):
+            source = node.inputs[0]
+            n_in = int(model.resolved.shapes[source][0])
+            if isinstance(self._node(source).layer, Input):
+                names = tuple(self.controller.dataset.feature_names)
+            else:
+                names = tuple(str(i + 1) for i in range(n_in))
+            has_bias = f"{layer_id}.bias" in model.params
+            return _Plan(layer_id, "dense", n_in, n_out, has_bias, names, source)
+        return _Plan(layer_id, "other", n_out, n_out, False, ())
+
+    def _node(self, layer_id: str):
+        resolved = self.controller.trainer.model.resolved
+        return resolved.order[resolved.index(layer_id)]
+
+    def _show_hint(self, layer_id: str) -> None:
+        self.title.setText("<b>Layer detail</b>")
+        self.caption.setText("")
+        if layer_id and layer_id in {n.id for n in self.controller.network.nodes}:
+            reason = self.controller.draft.unfinished.get(
+                layer_id, "it is not part of the trained network yet"
+            )
+            self.hint.setText(f"'{layer_id}' has nothing to show: {reason}.")
+        else:
+            self.hint.setText("Select a layer on the canvas, or in the menu above, to see its weights.")
+        self.stack.setCurrentWidget(self.hint)
+        self.matrices = {}
+
+    def _build_grid(self, plan: _Plan) -> None:
+        """Forward values in columns 0–1, their gradients in columns 2–3; b drawn as a strip under W."""
+        self.graphics.clear()
+        self.matrices, self._bars = {}, {}
+        self._batch_names = None
+        grid = self.graphics.ci
+        row = 0
+        neuron_names = [str(i + 1) for i in range(plan.n_out)]
+        if plan.kind == "dense":
+            for col, (key, title, group) in enumerate(
+                (("kernel", "W and b", "weights"), ("kernel_grad", "∂L/∂W and ∂L/∂b", "weight_grads"))
+            ):
+                plot = self._plot(row, 2 * col, title, neuron_names)
+                self._add(key, plot, (plan.n_in, plan.n_out), title.split(" and ")[0], "input")
+                if plan.has_bias:
+                    bias_key = key.replace("kernel", "bias")
+                    self._add(
+                        bias_key, plot, (1, plan.n_out), title.split(" and ")[1], "", bias_strip(plan.n_in)
+                    )
+                _row_ticks(plot.getAxis("left"), plan.n_in, plan.input_names, plan.has_bias)
+                self._add_bar(group, row, 2 * col + 1)
+            grid.layout.setRowStretchFactor(row, 5)
+            row += 1
+        col_names = plan.input_names if plan.kind == "input" else neuron_names
+        what = "inputs" if plan.kind == "input" else "neurons"
+        shape = (self._batch_rows(), plan.n_out)
+        plot = self._plot(row, 0, f"batch: samples × {what}", col_names)
+        self._add("batch", plot, shape, "batch", "sample")
+        self._add_bar("batch", row, 1)
+        if plan.kind != "input":
+            plot = self._plot(row, 2, "∂L/∂ batch", col_names)
+            self._add("batch_grad", plot, shape, "∂L/∂ batch", "sample")
+            self._add_bar("batch_grads", row, 3)
+        grid.layout.setRowStretchFactor(row, 3)
+        for col, stretch in enumerate((1, 0, 1, 0)):
+            grid.layout.setColumnStretchFactor(col, stretch)
+        metrics = QFontMetrics(self.graphics.font())
+        width = max(metrics.horizontalAdvance(n) for n in (*plan.input_names, "0000"))
+        plots = list(dict.fromkeys(m.plot for m in self.matrices.values()))
+        for plot in plots:
+            plot.getAxis("left").setWidth(width + 14)
+            if plot is not plots[0]:
+                plot.setXLink(plots[0])
+        for key, other in (("kernel_grad", "kernel"), ("batch_grad", "batch")):
+            if key in self.matrices:
+                self.matrices[key].plot.setYLink(self.matrices[other].plot)
+        for plot in plots:
+            _fit(plot)
+
+    def _plot(self, row: int, col: int, title: str, col_names) -> pg.PlotItem:
+        plot = pg.PlotItem()
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setTitle(title, color=TEXT, size="9pt")
+        vb = plot.getViewBox()
+        vb.invertY(True)
+        vb.setDefaultPadding(0.0)
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setPen(pg.mkPen("#9aa0a6"))
+            axis.setTextPen(pg.mkPen(TEXT))
+            axis.setStyle(tickLength=4)  # ticks outside: an image update then leaves the axis alone
+        _row_ticks(plot.getAxis("bottom"), len(col_names), col_names)
+        _cache_static(plot)
+        self.graphics.addItem(plot, row, col)
+        return plot
+
+    def _add(
+        self,
+        key: str,
+        plot: pg.PlotItem,
+        shape: tuple[int, int],
+        title: str,
+        row_label: str,
+        strip: tuple[float, float] | None = None,
+    ) -> None:
+        """Put a matrix in ``plot``; ``strip`` = (top, height) draws it as a strip there (the bias)."""
+        item = MatrixItem()
+        item.set_shape(*shape)
+        plot.addItem(item)
+        if strip is not None:
+            item.setPos(0.0, strip[0])
+            item.setTransform(QTransform.fromScale(1.0, strip[1]))
+        note = pg.TextItem("", color="#5f6368", anchor=(0.5, 0.5), ensureInBounds=True)
+        note.setFont(QFont(self.font().family(), 8))
+        note.setVisible(False)
+        plot.addItem(note, ignoreBounds=True)
+        self.matrices[key] = _Matrix(plot, item, note, title, row_label)
+
+    def _add_bar(self, group: str, row: int, col: int) -> None:
+        m = self._limits[group]
+        bar = pg.ColorBarItem(
+            values=(-m, m), width=12, colorMap=diverging(), interactive=False, colorMapMenu=False
+        )
+        bar.getAxis("right").setTextPen(pg.mkPen(TEXT))
+        bar.getAxis("right").setPen(pg.mkPen("#9aa0a6"))
+        _cache_static(bar)
+        self.graphics.addItem(bar, row, col)
+        self._bars[group] = bar
+
+    # ----------------------------------------------------------------------------- drawing
+    def _refresh(self, rescale: tuple[str, ...] = (), force: bool = False) -> None:
+        if self._plan is None:
+            return
+        if not self.isVisible():
+            self._dirty = True
+            return
+        trainer = self.controller.trainer
+        steps = self._current_steps(trainer)
+        mode = self.batch_menu.currentData()
+        key = (id(trainer), id(trainer.model), trainer.step_count, self._plan.layer, mode, id(steps))
+        if key == self._key and not force and not rescale:
+            return
+        self._key = key
+        self._dirty = False
+        values, notes = self._gather(trainer, steps, mode)
+        if not rescale and not self.hold_check.isChecked():
+            now = time.perf_counter()
+            if now - self._last_auto >= AUTO_RESCALE_SECONDS and trainer.epoch != self._last_auto_epoch:
+                self._last_auto, self._last_auto_epoch = now, trainer.epoch
+                rescale = tuple(GROUPS)
+        for group, keys in GROUPS.items():
+            if group in rescale:
+                found = [values.get(k) for k in keys if k in self.matrices]
+                if any(v is not None for v in found):
+                    self._limits[group] = nice_limit(abs_max(*found))
+                    if group in self._bars:
+                        lim = self._limits[group]
+                        self._bars[group].setLevels((-lim, lim))
+            lim = self._limits[group]
+            for k in keys:
+                if k in self.matrices:
+                    self._show(self.matrices[k], values.get(k), notes.get(k, ""), (-lim, lim))
+
+    def _show(self, m: _Matrix, values: np.ndarray | None, note: str, levels: tuple[float, float]) -> None:
+        old = m.item.shape
+        m.item.set_values(values, levels)
+        note = "" if values is not None else note
+        if note != m.note.toPlainText():
+            rows, cols = m.item.shape
+            m.note.setText(note)
+            m.note.setPos(m.item.mapToParent(QPointF(cols / 2, rows / 2)))
+            m.note.setVisible(bool(note))
+        if m.item.shape != old:
+            _fit(m.plot)
+
+    def _current_steps(self, trainer: Trainer) -> _StepData | None:
+        steps = self._steps
+        if steps is None:
+            return None
+        if steps.trainer is not trainer or trainer.step_count not in (steps.step, steps.step + 1):
+            self._steps = None  # trained on since: back to the sample batch
+            return None
+        return steps
+
+    def _gather(self, trainer: Trainer, steps: _StepData | None, mode: str):
+        """The arrays to show, and a note for each one that is missing."""
+        plan = self._plan
+        model = trainer.model
+        values: dict[str, np.ndarray | None] = {}
+        notes: dict[str, str] = {}
+        layer = plan.layer
+        if plan.kind == "dense":
+            values["kernel"] = model.params[f"{layer}.kernel"]
+            values["bias"] = model.params.get(f"{layer}.bias")
+        if steps is not None:
+            entry = steps.layers.get(layer, {})
+            use_z = plan.kind == "dense" and mode == "z"
+            values["batch"] = entry.get("z" if use_z else "a")
+            values["batch_grad"] = entry.get("gz" if use_z else "ga")
+            values["kernel_grad"] = entry.get("kernel_grad")
+            values["bias_grad"] = entry.get("bias_grad")
+            notes["batch"] = "computed in the forward pass"
+            for k in ("batch_grad", "kernel_grad", "bias_grad"):
+                notes[k] = "computed in the backward pass"
+            rows = len(steps.batch) if steps.batch is not None else 0
+            self._set_batch_names(steps.batch)
+            self.caption_text = (
+                f"Step {steps.step + 1}, a mini-batch of {rows} training samples. {steps.caption}"
+            )
+            delta = steps.deltas.get(f"{layer}.kernel")
+            if delta is not None and delta.size:
+                self.caption_text += (
+                    f" The largest change of a weight here: {float(np.abs(delta).max()):.3g}."
+                )
+        else:
+            x = self._sample_inputs(trainer)
+            acts = model.activations(x)
+            out = acts[layer]
+            if plan.kind == "dense" and mode == "z":
+                source = self._node(layer).inputs[0]
+                out = acts[source] @ values["kernel"]
+                if values["bias"] is not None:
+                    out += values["bias"]
+            values["batch"] = out
+            values["batch_grad"] = None
+            notes["batch_grad"] = "seen when stepping\nphase by phase"
+            self._set_batch_names(np.arange(len(x)))
+            if plan.kind == "dense":
+                grads = self._last_grads(trainer)
+                values["kernel_grad"], values["bias_grad"] = grads.get("kernel"), grads.get("bias")
+                for k in ("kernel_grad", "bias_grad"):
+                    notes[k] = "no step trained yet"
+            last = "; gradients of the last mini-batch trained" if trainer.step_count else ""
+            self.caption_text = (
+                f"Outputs of the first {len(x)} training samples at the current weights{last}."
+            )
+        if self.caption.text() != self.caption_text:
+            self.caption.setText(self.caption_text)
+        return values, notes
+
+    def _batch_rows(self) -> int:
+        trainer = self.controller.trainer
+        if self._current_steps(trainer) is not None:
+            return max(1, min(trainer.settings.batch_size, trainer.data.n_train))
+        return max(1, min(SAMPLE_ROWS, trainer.data.n_train))
+
+    def _sample_inputs(self, trainer: Trainer) -> np.ndarray:
+        data = trainer.data
+        if self._sample_cache is None or self._sample_cache[0] is not data:
+            self._sample_cache = (data, np.asarray(data.x_train[:SAMPLE_ROWS]))
+        return self._sample_cache[1]
+
+    def _last_grads(self, trainer: Trainer) -> dict[str, np.ndarray]:
+        """∂L/∂W and ∂L/∂b of the last mini-batch trained, from the trainer's gradient buffer."""
+        if trainer.step_count == 0:
+            return {}
+        program = trainer.model.program
+        out = {}
+        for name in ("kernel", "bias"):
+            key = f"{self._plan.layer}.{name}"
+            if key in trainer.model.params:
+                s = program.slot(key)
+                if s.offset + s.size <= trainer.grads.size:
+                    out[name] = trainer.grads[s.offset : s.offset + s.size].reshape(s.shape)
+        return out
+
+    def _set_batch_names(self, rows: np.ndarray | None) -> None:
+        names = () if rows is None else tuple(f"#{int(i)}" for i in rows)
+        if names == self._batch_names:
+            return  # new ticks make the axis redraw its picture: only when they change
+        self._batch_names = names
+        for key in ("batch", "batch_grad"):
+            if key in self.matrices:
+                _row_ticks(self.matrices[key].plot.getAxis("left"), len(names), names)
+
+    # ------------------------------------------------------------------------------- hover
+    def _on_hover(self, pos: QPointF) -> None:
+        for m in self.matrices.values():
+            if m.item.values is None or not m.plot.getViewBox().sceneBoundingRect().contains(pos):
+                continue
+            p = m.item.mapFromScene(pos)
+            rows, cols = m.item.shape
+            r, c = int(np.floor(p.y())), int(np.floor(p.x()))
+            if not (0 <= r < rows and 0 <= c < cols):
+                continue
+            where = self._cell_name(m, r, c)
+            self.readout.setText(f"{m.title} {where} = {float(m.item.values[r, c]):.4g}")
+            return
+        self.readout.setText(" ")
+
+    def _cell_name(self, m: _Matrix, r: int, c: int) -> str:
+        plan = self._plan
+        col = plan.input_names[c] if plan.kind == "input" else f"neuron {c + 1}"
+        if m.row_label == "input":
+            source = plan.input_names[r] if plan.input_names[r] != str(r + 1) else f"{plan.source} {r + 1}"
+            return f"[{source} → {col}]"
+        if m.row_label == "sample":
+            index = self._batch_names[r] if self._batch_names and r < len(self._batch_names) else r
+            return f"[training sample {index}, {col}]"
+        return f"[{col}]"
+
+
+def _cache_static(plot: pg.PlotItem) -> None:
+    """Paint axes and titles from a pixmap until they change: an image update then costs far less."""
+    for item in [plot.titleLabel, *(plot.getAxis(name) for name in ("left", "bottom", "right", "top"))]:
+        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def _fit(plot: pg.PlotItem) -> None:
+    """Show every matrix of ``plot`` whole, and keep panning inside them."""
+    rect = QRectF()
+    for item in plot.getViewBox().addedItems:
+        if isinstance(item, MatrixItem):
+            rect = rect.united(item.mapRectToParent(item.boundingRect()))
+    vb = plot.getViewBox()
+    vb.setLimits(xMin=rect.left(), xMax=rect.right(), yMin=rect.top(), yMax=rect.bottom())
+    vb.setRange(rect, padding=0)
+
+
+def bias_strip(n_rows: int) -> tuple[float, float]:
+    """Where the bias strip goes under a kernel of ``n_rows`` rows: (top, height) in row units."""
+    height = max(1.0, 0.08 * n_rows)
+    return n_rows + 0.35 * height, height
+
+
+def _row_ticks(axis: pg.AxisItem, n: int, names=(), bias: bool = False) -> None:
+    """Name rows (or columns) at their centres when there are few, else number them 1, 2, 5 × 10^k apart.
+
+    Names go in pyqtgraph's second tick level, whose text it leaves out where it would overlap.
+    """
+    if names and n <= MAX_TICK_NAMES:
+        major, minor = [], [(i + 0.5, str(name)) for i, name in enumerate(names)]
+    else:
+        step = nice_limit(n / 6) if n > 6 else 1
+        step = int(max(1, round(step)))
+        major, minor = [(i - 0.5, str(i)) for i in range(step, n + 1, step)], []
+        major.insert(0, (0.5, "1"))
+    if bias:
+        top, height = bias_strip(n)
+        major.append((top + height / 2, "b"))
+    axis.setTicks([major, minor])
+
+
+def _describe(layer) -> str:
+    if isinstance(layer, Dense):
+        return f"Dense {layer.units}, {layer.activation}"
+    if isinstance(layer, Input):
+        return f"Input {layer.size}"
+    return type(layer).__name__
+
+
+if __name__ == "__main__":
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    from simulator.default_scene import make_default_trainer
+
+    app = QApplication(sys.argv)
+    trainer = make_default_trainer()
+    trainer.run_epochs(100)
+    controller = SceneController(trainer)
+    panel = LayerDetailPanel(controller)
+    controller.select("dense_1")
+    panel.resize(620, 560)
+    panel.show()
+    for event in trainer.phases():  # one step phase by phase, so the gradient images are filled
+        panel.show_event(event)
+    raise SystemExit(app.exec())
