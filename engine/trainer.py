@@ -335,16 +335,22 @@ class Trainer:
 
     # ------------------------------------------------------------------------- editing hooks
     def set_data(self, data: Dataset) -> None:
-        """Train on another dataset from the next step on (the timeline restarts here)."""
-        self._finish_pending()
+        """Train on another dataset from the next step on (the timeline restarts here).
+
+        A half-walked mini-batch of ``phases()`` is cancelled: it belonged to the old data.
+        """
+        self._pending = None
         self.pos[L.P_CURSOR] = 0
         self.buffers = None
         self._attach(self.model, data, keep_state=True)
         self._restart_timeline()
 
     def set_model(self, model: Model) -> None:
-        """Continue with an edited model (``engine.editing``); optimiser state and timeline restart."""
-        self._finish_pending()
+        """Continue with an edited model (``engine.editing``); optimiser state and timeline restart.
+
+        A half-walked mini-batch of ``phases()`` is cancelled: it belonged to the old model.
+        """
+        self._pending = None
         self.buffers = None
         self._attach(model, self.data, keep_state=False)
         self.pos[L.P_OPT_T] = 0
