@@ -7,6 +7,7 @@ infers every shape; ``Network.build(seed)`` makes a ``Model`` with weights. Edit
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -292,16 +293,17 @@ def _topological_order(nodes: tuple[Node, ...]) -> list[Node]:
     for n in nodes:
         for i in n.inputs:
             users[i].append(n.id)
-    ready = [n.id for n in nodes if remaining[n.id] == 0]
+    position = {n.id: k for k, n in enumerate(nodes)}
+    ready = [position[n.id] for n in nodes if remaining[n.id] == 0]
+    heapq.heapify(ready)
     order: list[Node] = []
     while ready:
-        ready.sort(key=lambda i: next(k for k, n in enumerate(nodes) if n.id == i))
-        current = ready.pop(0)
+        current = nodes[heapq.heappop(ready)].id
         order.append(by_id[current])
         for u in users[current]:
             remaining[u] -= 1
             if remaining[u] == 0:
-                ready.append(u)
+                heapq.heappush(ready, position[u])
     if len(order) != len(nodes):
         stuck = [n.id for n in nodes if remaining[n.id] > 0]
         raise GraphError(f"the connections form a cycle through {', '.join(stuck)}", layer=stuck[0])

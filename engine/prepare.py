@@ -35,7 +35,9 @@ def prepare(dtypes: tuple[str, ...] = ("float32",)) -> float:
 
 
 def main() -> int:
-    print("Preparing the training engine (compiling its kernels once; this takes about a minute)…", flush=True)
+    print(
+        "Preparing the training engine (compiling its kernels once; this takes about a minute)…", flush=True
+    )
     seconds = prepare()
     print(f"The training engine is ready ({seconds:.0f} s).", flush=True)
     return 0

@@ -292,6 +292,34 @@ class Trainer:
         cpu.epoch_permutation(self.seed, snap.epoch, self.perm, int(self.shuffle))
         self._apply_settings(self._settings_at(snap.step))
 
+    def load_progress(self, snap: Snapshot, history: History | None = None, step_losses=None) -> None:
+        """Continue a saved run: state from ``snap``, with its recorded ``history`` and ``step_losses``.
+
+        The timeline starts here: a loaded run cannot be rewound to before the point it was saved at.
+        """
+        self._pending = None
+        self._hist_n[0] = 0
+        self._n_losses = 0
+        self.restore(snap)
+        losses = np.zeros(0) if step_losses is None else np.asarray(step_losses, np.float64).ravel()
+        n_hist = 0 if history is None else len(history)
+        self._ensure_capacity(max(n_hist, len(losses)))
+        if history is not None:
+            columns = (
+                (L.H_EPOCH_COL, history.epoch),
+                (L.H_STEP_COL, history.step),
+                (L.H_TRAIN_LOSS, history.train_loss),
+                (L.H_TRAIN_ACC, history.train_acc),
+                (L.H_TEST_LOSS, history.test_loss),
+                (L.H_TEST_ACC, history.test_acc),
+            )
+            for col, values in columns:
+                self._hist[:n_hist, col] = np.asarray(values, np.float64)
+        self._hist_n[0] = n_hist
+        self._losses[: len(losses)] = losses
+        self._n_losses = len(losses)
+        self._restart_timeline()
+
     def _settings_at(self, step: int) -> Settings:
         current = self._settings_log[0][1]
         for s, v in self._settings_log:
@@ -495,9 +523,11 @@ class Trainer:
         else:
             layer_id = self._first_nonfinite_layer()
             what = f"the loss became NaN or infinite (first non-finite values in layer '{layer_id}')"
-            resume = max(step - 1, self.timeline.earliest or 0)
+            resume = self._calm_step(step)
         self.rewind(resume)
-        back = "before that step" if resume == step else f"before step {resume + 1}, whose update caused it"
+        back = (
+            "before that step" if resume == step else f"at step {resume + 1}, before the loss began to grow"
+        )
         raise DivergenceError(
             f"training diverged at step {step + 1}: {what}. The weights are back as they were {back}; "
             f"lower the learning rate (now {lr:g}) and carry on.",
@@ -505,6 +535,20 @@ class Trainer:
             layer=layer_id,
             resume_step=resume,
         )
+
+    def _calm_step(self, step: int, window: int = 100) -> int:
+        """Where to resume after the loss blew up at ``step``: the lowest loss of the steps before it.
+
+        Weights that make the loss infinite were spoiled gradually, usually over several steps of
+        a learning rate that is too high, so the step just before is rarely a good place to resume.
+        """
+        first = max(self.timeline.earliest or 0, step - window, step - self._n_losses)
+        if step <= first:
+            return first
+        recent = self._losses[first:step] if self._n_losses >= step else np.zeros(0)
+        if recent.size != step - first or not np.all(np.isfinite(recent)):
+            return max(first, step - 1)
+        return first + int(np.argmin(recent))
 
     def _first_nonfinite_layer(self) -> str:
         rows = min(self._settings.batch_size, self.data.n_train - int(self.pos[L.P_CURSOR]))

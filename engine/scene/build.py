@@ -14,13 +14,14 @@ import numpy as np
 
 from engine.data import Dataset
 from engine.errors import ConfigError, GraphError
+from engine.layers import Dense, Dropout
 from engine.scene import limits
 from engine.scene.datasets import DatasetSpec
 from engine.scene.errors import SceneError, child
 from engine.scene.model import OptimizerState, Scene, TrainedState, TrainingSpec
 from engine.scene.validate import HISTORY_COLUMNS
 from engine.timeline import Snapshot
-from engine.trainer import Trainer
+from engine.trainer import History, Trainer
 
 
 def make_dataset(scene: Scene) -> Dataset:
@@ -72,7 +73,9 @@ def _check_memory(scene: Scene, data: Dataset) -> None:
     t = scene.training
     resolved = scene.network.resolve()
     widths = [shape[0] for shape in resolved.shapes.values()]
-    dense = sum(w for n, w in zip(resolved.order, widths) if type(n.layer).__name__ in ("Dense", "Dropout"))
+    dense = sum(
+        w for n, w in zip(resolved.order, widths, strict=True) if isinstance(n.layer, (Dense, Dropout))
+    )
     rows = max(t.batch_size, min(1024, max(data.n_train, data.n_test)))
     itemsize = 8 if t.dtype == "float64" else 4
     need = rows * (2 * sum(widths) + 2 * dense + max(widths)) * itemsize
@@ -103,10 +106,8 @@ def _config_path(scene: Scene, message: str) -> str:
 
 
 def _has_progress(state: TrainedState) -> bool:
-    return (
-        bool(state.step or state.epoch or state.cursor or state.optimizer or state.history is not None)
-        or state.step_losses is not None
-    )
+    extras = (state.optimizer, state.history, state.step_losses)
+    return bool(state.step or state.epoch or state.cursor) or any(x is not None for x in extras)
 
 
 def _restore_progress(trainer: Trainer, state: TrainedState) -> None:
@@ -125,29 +126,14 @@ def _restore_progress(trainer: Trainer, state: TrainedState) -> None:
         for slot in model.program.slots:
             m1[slot.offset : slot.offset + slot.size] = np.ravel(state.optimizer.m1[slot.key])
             m2[slot.offset : slot.offset + slot.size] = np.ravel(state.optimizer.m2[slot.key])
-    trainer.restore(Snapshot(state.step, state.epoch, state.cursor, opt_t, model.flat.copy(), m1, m2, 0, 0))
-    # The Trainer has no public way to load a history, so the saved one is written into its buffers.
-    history = state.history or {}
-    n_hist = len(history.get("epoch", ()))
-    losses = state.step_losses if state.step_losses is not None else np.zeros(0)
-    trainer._ensure_capacity(max(n_hist, len(losses)))
-    from engine.kernels import layout as L
-
-    columns = {
-        "epoch": L.H_EPOCH_COL,
-        "step": L.H_STEP_COL,
-        "train_loss": L.H_TRAIN_LOSS,
-        "train_acc": L.H_TRAIN_ACC,
-        "test_loss": L.H_TEST_LOSS,
-        "test_acc": L.H_TEST_ACC,
-    }
-    for key, col in columns.items():
-        if n_hist:
-            trainer._hist[:n_hist, col] = history[key]
-    trainer._hist_n[0] = n_hist
-    trainer._losses[: len(losses)] = losses
-    trainer._n_losses = len(losses)
-    trainer._restart_timeline()
+    snap = Snapshot(state.step, state.epoch, state.cursor, opt_t, model.flat.copy(), m1, m2, 0, 0)
+    history = None
+    if state.history:
+        h = state.history
+        history = History(
+            *(np.asarray(h[k]) for k in ("epoch", "step", "train_loss", "train_acc", "test_loss", "test_acc"))
+        )
+    trainer.load_progress(snap, history, state.step_losses)
 
 
 def scene_from_trainer(
@@ -186,7 +172,7 @@ def scene_from_trainer(
         snap = trainer.snapshot()
         slots = model.program.slots
         opt_state = None
-        if optimizer:
+        if optimizer and snap.m1.size:  # a snapshot of plain SGD has no moments to keep
             opt_state = OptimizerState(
                 snap.opt_t,
                 {sl.key: snap.m1[sl.offset : sl.offset + sl.size].reshape(sl.shape).copy() for sl in slots},

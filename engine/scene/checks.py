@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Iterable
 from typing import Any
@@ -68,6 +69,8 @@ def number(
 ) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SceneError(f"must be a number, not {type_name(value)} {show(value)}", path)
+    if not math.isfinite(value):
+        raise SceneError(f"must be a finite number, not {value!r}", path)
     below = value <= lo if lo_open else value < lo
     above = value >= hi if hi_open else value > hi
     if below or above:
@@ -127,6 +130,11 @@ def free_form(value: Any, path: str) -> None:
             raise SceneError(f"the view state holds more than {limits.MAX_VIEW_ITEMS:,} values", path)
         if isinstance(item, str):
             string(item, where, limits.MAX_VIEW_STRING)
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise SceneError("must be a finite number", where)
+        elif item is None or type(item) in (bool, int):
+            pass
         elif isinstance(item, (list, dict)):
             if depth >= limits.MAX_VIEW_DEPTH:
                 raise SceneError(f"the view state is nested more than {limits.MAX_VIEW_DEPTH} levels", where)
@@ -134,8 +142,14 @@ def free_form(value: Any, path: str) -> None:
                 stack.extend((v, child(where, k), depth + 1) for k, v in enumerate(item))
             else:
                 for key, v in item.items():
-                    string(key, child(where, key), limits.MAX_NAME, 1)
+                    string(key, child(where, str(key)), limits.MAX_NAME)
                     stack.append((v, child(where, key), depth + 1))
+        else:
+            raise SceneError(
+                f"must be a JSON value (null, true/false, a number, a string, a list or an object), "
+                f"not {type(item).__name__}",
+                where,
+            )
 
 
 def _listed(options: Iterable[str]) -> str:

@@ -172,7 +172,7 @@ class InlineData:
 
     @classmethod
     def from_dataset(cls, data: Dataset) -> InlineData:
-        """Capture a Dataset as it is now (a 2-D set keeps its points and features; others their raw inputs)."""
+        """Capture a Dataset as it is: a 2-D set keeps its points and features, others their raw inputs."""
         two_d = data.is_2d
         classify = data.task == "classification"
         return cls(
@@ -197,7 +197,7 @@ class InlineData:
                 task=self.task,
                 n_classes=self.n_classes if classify else 0,
                 class_names=self.class_names,
-                source=f"points stored in the scene: {len(self.x_train)} for training, {len(self.x_test)} for testing",
+                source=f"points kept in the scene: {len(self.x_train)} to train, {len(self.x_test)} to test",
             )
             if self.features is not None:
                 return Dataset(

@@ -53,7 +53,7 @@ def load_scene(path: str | os.PathLike[str]) -> Scene:
 
 
 def dumps_scene(scene: Scene) -> str:
-    """The text of a scene file: UTF-8 JSON, keys in a fixed order, short lists on one line, arrays compact."""
+    """The text of a scene file: UTF-8 JSON, keys in a fixed order, short lists on one line."""
     doc = to_document(scene)
     validate_document(doc)
     return format_json(doc) + "\n"

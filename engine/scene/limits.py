@@ -31,8 +31,8 @@ MAX_WIDTH = 1_000_000
 MAX_WORK_BYTES = 4 * 2**30
 """Most memory a scene's training buffers may take (rows x layer widths)."""
 
-MAX_NODES = 1_000
-"""Most layers in one network."""
+MAX_NODES = 200
+"""Most layers in one network (checking a graph takes time that grows fast with its size)."""
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2_000

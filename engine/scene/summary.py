@@ -87,5 +87,6 @@ def _data_line(scene: Scene) -> str:
     if isinstance(d, CsvData):
         return f"CSV file {d.path!r}, target {d.target!r}, task {d.task}, {d.test_ratio:.0%} for testing"
     if isinstance(d, InlineData):
-        return f"points stored in the scene ({d.name!r}, {d.task}): {len(d.x_train)} training, {len(d.x_test)} test"
+        counts = f"{len(d.x_train)} training, {len(d.x_test)} test"
+        return f"points stored in the scene ({d.name!r}, {d.task}): {counts}"
     return type(d).__name__

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import partial
 from typing import Any
 
 from engine.activations import ACTIVATIONS
@@ -31,6 +32,7 @@ CSV_TASKS = ("auto", "classification", "regression")
 DTYPES = ("float32", "float64")
 MAX_BATCH = 1_000_000
 MAX_LAYER_NUMBER = 1e6
+_ANY = re.compile(r"^.{1,64}$")
 
 
 def validate_document(doc: Any) -> None:
@@ -149,7 +151,7 @@ def dataset(value: Any, path: str) -> None:
     if not isinstance(value, dict) or "source" not in value:
         c.obj(value, path, ("source",))
     source = c.choice(value["source"], child(path, "source"), DATA_SOURCES, "data source")
-    p = lambda key: child(path, key)  # noqa: E731
+    p = partial(child, path)
     if source == "playground":
         c.obj(
             value,
@@ -162,11 +164,7 @@ def dataset(value: Any, path: str) -> None:
         c.number(value.get("noise", 0.0), p("noise"), 0.0, 0.5)
         c.number(value.get("train_ratio", 0.5), p("train_ratio"), 0.0, 1.0, lo_open=True, hi_open=True)
         c.integer(value.get("seed", 0), p("seed"), 0, limits.MAX_SEED)
-        features = c.unique_strings(value.get("features", ["x1", "x2"]), p("features"), _ANY, len(FEATURES))
-        for k, name in enumerate(features):
-            c.choice(name, child(p("features"), k), FEATURES, "input feature")
-        if not features:
-            raise SceneError("choose at least one input feature", p("features"))
+        _features(value.get("features", ["x1", "x2"]), p("features"))
         if PLAYGROUND_KINDS[kind] == "classification":
             c.integer(value.get("n_classes", 2), p("n_classes"), 2, MAX_CLASSES)
         elif "n_classes" in value:
@@ -192,6 +190,14 @@ def dataset(value: Any, path: str) -> None:
         _inline(value, path)
 
 
+def _features(value: Any, path: str) -> None:
+    names = c.unique_strings(value, path, _ANY, len(FEATURES))
+    for k, name in enumerate(names):
+        c.choice(name, child(path, k), FEATURES, "input feature")
+    if not names:
+        raise SceneError("choose at least one input feature", path)
+
+
 def _split_options(value: dict[str, Any], path: str) -> None:
     c.number(value.get("test_ratio", 0.3), child(path, "test_ratio"), 0.0, 1.0, hi_open=True)
     c.integer(value.get("seed", 0), child(path, "seed"), 0, limits.MAX_SEED)
@@ -213,9 +219,7 @@ def _inline(value: Any, path: str) -> None:
             c.string(name, child(child(path, key), k), limits.MAX_NAME, 1)
     two_d = "features" in value
     if two_d:
-        features = c.unique_strings(value["features"], child(path, "features"), _ANY, len(FEATURES))
-        for k, name in enumerate(features):
-            c.choice(name, child(child(path, "features"), k), FEATURES, "input feature")
+        _features(value["features"], child(path, "features"))
         if "standardize" in value:
             raise SceneError("2-D point sets are not standardised", child(path, "standardize"))
     else:
@@ -225,13 +229,10 @@ def _inline(value: Any, path: str) -> None:
         c.obj(value[split], child(path, split), (rows, "targets"))
 
 
-_ANY = re.compile(r"^.{1,64}$")
-
-
 def training(value: Any, path: str) -> None:
     optional = ("loss", "optimizer", "batch_size", "regularization", "seed", "init_seed", "shuffle", "dtype")
     c.obj(value, path, (), optional)
-    p = lambda key: child(path, key)  # noqa: E731
+    p = partial(child, path)
     c.choice(value.get("loss", "mse"), p("loss"), LOSSES, "loss")
     opt = value.get("optimizer", "sgd")
     if isinstance(opt, str):
