@@ -86,6 +86,19 @@ class _StateCommand(QUndoCommand):
         self.controller._restore(self.before)
 
 
+class _LayoutCommand(_StateCommand):
+    """Moves layers only: undo and redo never touch the weights, so training is not lost."""
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self.controller._restore_positions(self.after.positions)
+
+    def undo(self) -> None:
+        self.controller._restore_positions(self.before.positions)
+
+
 class SceneController(QObject):
     """Owns the scene: edit it through these methods; observe it through the signals.
 
@@ -257,9 +270,7 @@ class SceneController(QObject):
 
     def move_layers(self, moves: dict[str, Point]) -> None:
         """Move layers on the canvas (merged into one undo step while dragging)."""
-        positions = {**self._state.positions, **moves}
-        after = dataclasses.replace(self._state, positions=positions)
-        self._push(after, "Move", merge_key="move:" + ",".join(sorted(moves)), structural=False)
+        self._push_layout({**self._state.positions, **moves}, "Move", "move:" + ",".join(sorted(moves)))
 
     def set_weight(self, key: str, index: tuple[int, ...], value: float) -> bool:
         """Type a new value for one weight (as the Playground allows)."""
@@ -273,7 +284,7 @@ class SceneController(QObject):
         new_model = self.trainer.model.copy()
         new_model.params[key][index] = value
         after = dataclasses.replace(self._state, model=new_model)
-        return self._push(after, f"Set {key}{list(index)} = {value:g}", structural=False)
+        return self._push(after, f"Set {key}{list(index)} = {value:g}")
 
     def set_dataset(self, dataset: Dataset, text: str = "Change the data") -> bool:
         """Train on ``dataset``; a different number of features resizes the Input layer."""
@@ -293,8 +304,7 @@ class SceneController(QObject):
         return self._edit(net, text, feature_maps=maps, dataset=dataset)
 
     def auto_layout(self) -> None:
-        after = dataclasses.replace(self._state, positions=auto_layout(self.network))
-        self._push(after, "Arrange layers", structural=False)
+        self._push_layout(auto_layout(self.network), "Arrange layers", "")
 
     # ------------------------------------------------------------------------------- internals
     def _refuse(self, exc: Exception) -> None:
@@ -339,7 +349,18 @@ class SceneController(QObject):
         )
         return self._push(after, text, merge_key=merge_key)
 
-    def _push(self, after: SceneState, text: str, merge_key: str = "", structural: bool = True) -> bool:
+    def _push_layout(self, positions: dict[str, Point], text: str, merge_key: str) -> None:
+        before = self._state
+        after = dataclasses.replace(before, positions=positions)
+        self._restore_positions(positions)
+        self.undo_stack.push(_LayoutCommand(self, before, after, text, 2 if merge_key else -1, merge_key))
+
+    def _restore_positions(self, positions: dict[str, Point]) -> None:
+        if positions != self._state.positions:
+            self._state = dataclasses.replace(self._state, positions=dict(positions))
+            self.positions_changed.emit()
+
+    def _push(self, after: SceneState, text: str, merge_key: str = "") -> bool:
         before = dataclasses.replace(
             self._state, model=self.trainer.model.copy() if self._state.model else None
         )
@@ -354,6 +375,10 @@ class SceneController(QObject):
         moved = state.positions != self._state.positions
         self._state = state
         self._check = check_draft(state.network)
+        if structure:
+            self.structure_changed.emit()
+        if moved:
+            self.positions_changed.emit()
         if state.model is not None:
             model = state.model.copy()  # the stored state stays as it was, for a later undo
             if state.dataset is self.trainer.data:
@@ -370,10 +395,6 @@ class SceneController(QObject):
                     seed=self.trainer.seed,
                 )
             self.trainer_changed.emit()
-        if structure:
-            self.structure_changed.emit()
-        if moved:
-            self.positions_changed.emit()
 
 
 def _known_maps(maps: dict[str, list[int]] | None, check: DraftCheck) -> dict[str, list[int]] | None:

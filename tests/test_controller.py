@@ -108,3 +108,16 @@ def test_moves_merge_into_one_undo_step(controller):
     assert controller.undo_stack.count() == depth + 1
     controller.undo_stack.undo()
     assert controller.positions["dense_1"] != (4.0, 0.0)
+
+
+def test_moving_layers_never_touches_the_trained_weights(controller):
+    controller.trainer.run(30)
+    trained = controller.trainer.model.flat.copy()
+    step = controller.trainer.step_count
+    controller.move_layers({"dense_1": (10.0, 20.0)})
+    controller.auto_layout()
+    assert np.array_equal(controller.trainer.model.flat, trained)
+    controller.undo_stack.undo()
+    controller.undo_stack.undo()
+    assert np.array_equal(controller.trainer.model.flat, trained)
+    assert controller.trainer.step_count == step

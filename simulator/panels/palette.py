@@ -8,7 +8,7 @@ window can add the layer in the middle of the canvas instead.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -125,8 +125,8 @@ class LayerPalette(QWidget):
         if type_name:
             self.layer_requested.emit(type_name)
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: ANN001 - Qt's signature
-        if watched is self.tree and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.tree and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.tree.currentItem() is not None:
                 self._activated(self.tree.currentItem())
                 return True

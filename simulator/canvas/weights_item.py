@@ -1,0 +1,262 @@
+"""Every weight line of the canvas in one item: lines grouped into pen buckets, one ``drawLines`` each.
+
+A line joins neuron ``i`` of a layer to neuron ``j`` of the Dense layer it feeds and shows
+``kernel[i, j]``: its colour is the sign (orange negative, blue positive), its width the magnitude.
+Geometry (``set_lines``) changes only when layers move; values (``set_values``) change every frame and
+only regroup the prebuilt lines, so a frame costs a few Python list operations and ≤ 20 pen changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsSceneHoverEvent,
+    QGraphicsSceneMouseEvent,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from simulator.canvas.colors import (
+    INK,
+    N_BUCKETS,
+    N_LEVELS,
+    WIDTH_DOMAIN,
+    WIDTH_MAX,
+    WIDTH_MIN,
+    bucket_pens,
+    fmt,
+    weight_buckets,
+)
+
+HIT_WIDTH = 7.0
+
+
+@dataclass(frozen=True)
+class WeightGroup:
+    """The lines of one kernel: ``source`` (n_in neurons) → ``target`` (n_out neurons)."""
+
+    source: str
+    target: str
+    n_in: int
+    n_out: int
+    start: int  # index of line (0, 0) in the item's arrays
+
+    @property
+    def key(self) -> str:
+        return f"{self.target}.kernel"
+
+    @property
+    def size(self) -> int:
+        return self.n_in * self.n_out
+
+
+class WeightsItem(QGraphicsItem):
+    """All weight lines, in scene coordinates (the item sits at the origin)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.groups: list[WeightGroup] = []
+        self.pens: list[QPen] = bucket_pens()
+        self._a = np.zeros((0, 2))
+        self._b = np.zeros((0, 2))
+        self._lines: list[QLineF] = []
+        self.values = np.zeros(0)
+        self.buckets = np.zeros(0, np.intp)
+        self._bucket_lines: list[list[QLineF]] = [[] for _ in range(N_BUCKETS)]
+        self._bounds = QRectF()
+        self._shape: QPainterPath | None = None
+        self._hover: int | None = None
+        self._pressed: int | None = None
+        self.setZValue(-1)
+        self.setAcceptHoverEvents(True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+
+    # ------------------------------------------------------------------------------ model
+    def set_groups(self, groups: list[tuple[str, str, int, int]]) -> None:
+        """Declare the kernels drawn: ``(source, target, n_in, n_out)`` each; values start unknown."""
+        self.groups = []
+        start = 0
+        for source, target, n_in, n_out in groups:
+            self.groups.append(WeightGroup(source, target, n_in, n_out, start))
+            start += n_in * n_out
+        self.values = np.full(start, np.nan)
+        self._hover = None
+        self._regroup()
+
+    @property
+    def n_lines(self) -> int:
+        return len(self.values)
+
+    def set_lines(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Line end points, (n_lines, 2) each, in group order, row-major within a kernel."""
+        self.prepareGeometryChange()
+        self._a = np.asarray(a, np.float64).reshape(-1, 2)
+        self._b = np.asarray(b, np.float64).reshape(-1, 2)
+        self._lines = [
+            QLineF(x0, y0, x1, y1)
+            for (x0, y0), (x1, y1) in zip(self._a.tolist(), self._b.tolist(), strict=True)
+        ]
+        if len(self._lines):
+            lo = np.minimum(self._a.min(axis=0), self._b.min(axis=0)) - WIDTH_MAX
+            hi = np.maximum(self._a.max(axis=0), self._b.max(axis=0)) + WIDTH_MAX
+            self._bounds = QRectF(QPointF(*lo), QPointF(*hi))
+        else:
+            self._bounds = QRectF()
+        self._shape = None
+        self._regroup()
+
+    def set_values(self, params: dict[str, np.ndarray] | None) -> bool:
+        """Read each group's kernel from ``params`` (shape-checked; missing → lines hidden)."""
+        values = np.full(self.n_lines, np.nan)
+        for g in self.groups:
+            kernel = None if params is None else params.get(g.key)
+            if kernel is not None and kernel.shape == (g.n_in, g.n_out):
+                values[g.start : g.start + g.size] = kernel.ravel()
+        if np.array_equal(values, self.values, equal_nan=True):
+            return False
+        self.values = values
+        self._shape = None
+        self._regroup()
+        self.update()
+        return True
+
+    def _regroup(self) -> None:
+        shown = ~np.isnan(self.values)
+        self.buckets = np.where(shown, weight_buckets(self.values), -1)
+        groups: list[list[QLineF]] = [[] for _ in range(N_BUCKETS)]
+        if len(self._lines) == len(self.values):
+            lines = self._lines
+            for k, b in enumerate(self.buckets.tolist()):
+                if b >= 0:
+                    groups[b].append(lines[k])
+        self._bucket_lines = groups
+
+    # ------------------------------------------------------------------------------ queries
+    def locate(self, k: int) -> tuple[WeightGroup, int, int]:
+        """The group and kernel index ``(i, j)`` of line ``k``."""
+        for g in self.groups:
+            if g.start <= k < g.start + g.size:
+                i, j = divmod(k - g.start, g.n_out)
+                return g, i, j
+        raise IndexError(k)
+
+    def shown_groups(self) -> set[tuple[str, str]]:
+        """``(source, target)`` of the kernels whose lines are drawn (their weights exist)."""
+        return {
+            (g.source, g.target)
+            for g in self.groups
+            if g.size and not np.isnan(self.values[g.start : g.start + g.size]).all()
+        }
+
+    def index_of(self, key: str, i: int, j: int) -> int:
+        for g in self.groups:
+            if g.key == key:
+                return g.start + i * g.n_out + j
+        raise KeyError(key)
+
+    def bucket_of(self, key: str, i: int, j: int) -> int:
+        """The pen bucket of ``key[i, j]`` (−1 when hidden)."""
+        return int(self.buckets[self.index_of(key, i, j)])
+
+    def pen_for(self, key: str, i: int, j: int) -> QPen | None:
+        b = self.bucket_of(key, i, j)
+        return None if b < 0 else self.pens[b]
+
+    def describe(self, k: int) -> str:
+        g, i, j = self.locate(k)
+        return f"weight {g.source}\u2192{g.target} [{i}, {j}] = {fmt(float(self.values[k]))}"
+
+    def line_at(self, point: QPointF, slack: float = 2.0) -> int | None:
+        """The shown line nearest ``point`` (scene coordinates) within its half width + ``slack``."""
+        if not len(self._lines):
+            return None
+        p = np.array([point.x(), point.y()])
+        d = self._b - self._a
+        length2 = np.maximum((d * d).sum(axis=1), 1e-9)
+        t = np.clip(((p - self._a) * d).sum(axis=1) / length2, 0.0, 1.0)
+        dist = np.hypot(*(self._a + t[:, None] * d - p).T)
+        widths = (
+            WIDTH_MIN + (WIDTH_MAX - WIDTH_MIN) * np.minimum(np.abs(self.values), WIDTH_DOMAIN) / WIDTH_DOMAIN
+        )
+        tolerance = np.maximum(widths / 2, 1.5) + slack
+        ok = (dist <= tolerance) & ~np.isnan(self.values)
+        if not ok.any():
+            return None
+        candidates = np.flatnonzero(ok)
+        return int(candidates[np.argmin(dist[candidates])])
+
+    # ------------------------------------------------------------------------------ drawing
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        if self._shape is None:
+            path = QPainterPath()
+            path.setFillRule(Qt.FillRule.WindingFill)
+            for k in np.flatnonzero(~np.isnan(self.values)).tolist():
+                path.addPolygon(_band(self._a[k], self._b[k], HIT_WIDTH))
+            self._shape = path
+        return self._shape
+
+    def contains(self, point: QPointF) -> bool:
+        return self.line_at(point) is not None
+
+    def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        lines = self._bucket_lines
+        for level in range(N_LEVELS):
+            for b in (N_LEVELS - 1 - level, N_LEVELS + level):
+                if lines[b]:
+                    p.setPen(self.pens[b])
+                    p.drawLines(lines[b])
+        k = self._hover
+        if k is not None and k < len(self._lines) and self.buckets[k] >= 0:
+            pen = QPen(self.pens[self.buckets[k]])
+            outline = QPen(INK, pen.widthF() + 3)
+            outline.setCapStyle(Qt.PenCapStyle.RoundCap)
+            p.setPen(outline)
+            p.drawLine(self._lines[k])
+            p.setPen(pen)
+            p.drawLine(self._lines[k])
+
+    # ------------------------------------------------------------------------------ mouse
+    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        k = self.line_at(event.scenePos())
+        if k != self._hover:
+            self._hover = k
+            self.setToolTip("" if k is None else self.describe(k) + "\nClick to type a new value.")
+            self.update()
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.update()
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        self._pressed = self.line_at(event.scenePos())
+        if self._pressed is None:
+            event.ignore()
+            return
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        k, self._pressed = self._pressed, None
+        if k is None or self.line_at(event.scenePos(), slack=6.0) != k:
+            return
+        g, i, j = self.locate(k)
+        self.scene().weight_clicked.emit(g.key, i, j, event.scenePos())
+
+
+def _band(a: np.ndarray, b: np.ndarray, width: float) -> QPolygonF:
+    """A rectangle of ``width`` around the segment a–b (for hit testing)."""
+    d = b - a
+    n = np.hypot(*d)
+    if n == 0:
+        n = 1.0
+    off = np.array([-d[1], d[0]]) / n * (width / 2)
+    pts = [a + off, b + off, b - off, a - off]
+    return QPolygonF([QPointF(float(x), float(y)) for x, y in pts])
