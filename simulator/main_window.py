@@ -1,27 +1,27 @@
-"""The simulator's main window: a transport bar, the output view beside the loss chart, and a status bar.
+"""The simulator's main window: the network canvas in the middle, panels docked around it.
 
-Everything the window asks of the engine goes through :class:`~simulator.runner.TrainingRunner`. The
-engine's kernels are compiled in a background thread at start (see :mod:`simulator.warmup`); until
-that is done a busy bar explains the wait and the training controls are disabled.
+The window only assembles and wires: the scene lives in :class:`~simulator.controller.SceneController`
+(every edit, with undo), training is driven by :class:`~simulator.runner.TrainingRunner` (the one
+bridge to the engine), and each panel observes those two. Redraws follow the runner's ``updated``
+signal, which is rate-limited, so drawing never starves training.
 """
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDockWidget,
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QSizePolicy,
-    QSplitter,
-    QStyle,
+    QScrollArea,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -29,11 +29,22 @@ from PySide6.QtWidgets import (
 
 from engine import Trainer
 from simulator import __version__
+from simulator.canvas.view import CanvasView
+from simulator.caption import PhaseCaption
+from simulator.controller import SceneController
 from simulator.default_scene import make_default_trainer
-from simulator.learning_rate_box import LearningRateBox
-from simulator.runner import Progress, TrainingRunner
+from simulator.panels.confusion import ConfusionPanel
+from simulator.panels.curves import CurvesPanel
+from simulator.panels.data_panel import DataPanel
+from simulator.panels.inspector import InspectorPanel
+from simulator.panels.layer_detail import LayerDetailPanel
+from simulator.panels.palette import LayerPalette
+from simulator.panels.prediction_plot import PredictionPanel
+from simulator.panels.training_panel import TrainingPanel
+from simulator.runner import TrainingRunner, bind_runner_to_controller
+from simulator.transport import TimelineSlider, TransportBar
 from simulator.views.decision_view import DecisionView
-from simulator.views.loss_view import LossView
+from simulator.views.point_editor import PointEditor
 from simulator.warmup import PREPARING_TEXT, EngineWarmup, is_warm
 
 ABOUT_TEXT = (
@@ -41,16 +52,18 @@ ABOUT_TEXT = (
     "watch its weights and activations, and step through forward and back-propagation phase by "
     "phase.</p><p>MIT licence.</p>"
 )
-READY_TEXT = "Ready. Press Play (Space) to train, or Step to train on one mini-batch."
+READY_TEXT = "Ready. Press Play (Space) to train, Right for one mini-batch, Shift+Right for one phase."
 
 
 class MainWindow(QMainWindow):
-    """Top-level window: File, Train and Help menus, a transport bar, and the scene's views.
+    """Top-level window.
 
     Parameters
     ----------
     trainer : engine.Trainer, optional
         The scene to show and train; the default spiral scene when omitted.
+    positions : dict, optional
+        Where each layer sits on the canvas; an automatic layout when omitted.
 
     Signals
     -------
@@ -60,125 +73,71 @@ class MainWindow(QMainWindow):
 
     engine_ready = Signal()
 
-    def __init__(self, trainer: Trainer | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        trainer: Trainer | None = None,
+        positions: dict[str, tuple[float, float]] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.trainer = trainer if trainer is not None else make_default_trainer()
-        self.runner = TrainingRunner(self.trainer, self)
+        trainer = trainer if trainer is not None else make_default_trainer()
+        self.controller = SceneController(trainer, positions, self)
+        self.runner = TrainingRunner(trainer, self)
+        self._unbind = bind_runner_to_controller(self.runner, self.controller)
         self.ready = False
-        self.setWindowTitle(f"nnsim — {self.trainer.data.name}")
-        self.resize(1200, 800)
+        self.resize(1440, 900)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
-        self._make_actions()
+        self._make_widgets()
+        self._make_docks()
         self._make_menus()
-        self._make_toolbar()
-        self.set_central(self._make_central())
-        self.statusBar().setToolTip("Messages from the simulator: what it is doing, and why training stopped")
-
-        self.runner.updated.connect(self._on_updated)
-        self.runner.error.connect(self._on_error)
-        self.runner.playing_changed.connect(self._on_playing_changed)
-        self.decision_view.set_scene(self.trainer.model, self.trainer.data)
-        self._show_progress(None)
+        self._wire()
+        self._show_title()
         self._set_controls_enabled(False)
+        self.statusBar().setToolTip(
+            "Messages from the simulator: what it is doing, and why an edit was refused"
+        )
 
-        self.warmup = EngineWarmup(make_default_trainer, self)
-        self.warmup.finished.connect(self._on_engine_ready)
         if is_warm():
-            QTimer.singleShot(0, self, self._on_engine_warm)
+            self._on_engine_ready("")
         else:
-            self.statusBar().showMessage(PREPARING_TEXT)
+            self.warmup = EngineWarmup(make_default_trainer, self)
+            self.warmup.finished.connect(self._on_engine_ready)
             self.warmup.start()
 
+    # ----------------------------------------------------------------------------- compat
+    @property
+    def trainer(self) -> Trainer:
+        """The trainer of the scene (it is replaced by some edits: always read it from here)."""
+        return self.controller.trainer
+
     # ----------------------------------------------------------------------------- building
-    def _make_actions(self) -> None:
-        style = self.style()
-        self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.quit_action.triggered.connect(self.close)
-        self.about_action = QAction("&About nnsim", self)
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.about_action.triggered.connect(self.show_about)
+    def _make_widgets(self) -> None:
+        c = self.controller
+        self.canvas = CanvasView(c)
+        self.caption = PhaseCaption(self.runner)
+        self.transport = TransportBar(self.runner)
+        self.timeline = TimelineSlider(self.runner)
+        self.palette = LayerPalette()
+        self.inspector = InspectorPanel(c)
+        self.training_panel = TrainingPanel(c)
+        self.decision_view = DecisionView()
+        self.point_editor = PointEditor(self.decision_view, c)
+        self.data_panel = DataPanel(c, self.point_editor)
+        self.curves = CurvesPanel(c)
+        self.layer_detail = LayerDetailPanel(c)
+        self.confusion = ConfusionPanel(c)
+        self.prediction = PredictionPanel(c)
 
-        self.reset_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "&Reset", self
-        )
-        self.reset_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.reset_action.setToolTip(
-            "Reset: put every weight back to its starting value and go back to step 0 (Ctrl+R)"
-        )
-        self.reset_action.triggered.connect(self.runner.reset)
-        self.step_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "S&tep", self
-        )
-        self.step_action.setShortcut(QKeySequence("Right"))
-        self.step_action.setToolTip("Step: train on one mini-batch of 10 points, then stop (Right arrow)")
-        self.step_action.triggered.connect(self.runner.step)
-        self.play_action = QAction(self)
-        self.play_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
-        self.play_action.triggered.connect(self.runner.toggle)
-        self._on_playing_changed(False)
-        for action in (self.reset_action, self.step_action, self.play_action):
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            self.addAction(action)
+        toolbar = QToolBar("Transport")
+        toolbar.setObjectName("transportToolbar")
+        toolbar.setMovable(False)
+        toolbar.setIconSize(QSize(18, 18))
+        toolbar.addWidget(self.transport)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
-    def _make_menus(self) -> None:
-        self.file_menu = self.menuBar().addMenu("&File")
-        self.file_menu.addAction(self.quit_action)
-        self.train_menu = self.menuBar().addMenu("&Train")
-        self.train_menu.addActions([self.play_action, self.step_action, self.reset_action])
-        self.help_menu = self.menuBar().addMenu("&Help")
-        self.help_menu.addAction(self.about_action)
-
-    def _make_toolbar(self) -> None:
-        bar = QToolBar("Transport", self)
-        bar.setObjectName("transport")
-        bar.setMovable(False)
-        bar.setFloatable(False)
-        bar.setIconSize(QSize(20, 20))
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        bar.toggleViewAction().setEnabled(False)
-        bar.addActions([self.reset_action, self.step_action, self.play_action])
-        bar.addSeparator()
-
-        lr_label = QLabel(" Learning rate ")
-        self.lr_box = LearningRateBox(self.trainer.learning_rate)
-        tip = (
-            "Learning rate: how far each update moves the weights along the gradient.\n"
-            "Type any value (e.g. 0.3 or 1e-4) and press Enter; the arrows step 0.01 → 0.03 → 0.1 → …\n"
-            "Too large a value makes training blow up; the status bar then says so."
-        )
-        lr_label.setToolTip(tip)
-        self.lr_box.setToolTip(tip)
-        self.lr_box.valueChanged.connect(self._on_learning_rate)
-        bar.addWidget(lr_label)
-        bar.addWidget(self.lr_box)
-
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
-        self.step_label = self._stat_label("Step 000,000", "Mini-batches trained so far (one update each)")
-        self.epoch_label = self._stat_label("Epoch 00,000", "Full passes through the training points so far")
-        self.accuracy_label = self._stat_label(
-            "Test accuracy 100.0 %", "Share of test points the network puts in the right class"
-        )
-        self.loss_label = self._stat_label(
-            "Loss  train 0.0000  test 0.0000",
-            "Mean loss over all training points and all test points at the current weights",
-        )
-        for label in (self.step_label, self.epoch_label, self.accuracy_label, self.loss_label):
-            bar.addWidget(label)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-        self.toolbar = bar
-
-    def _stat_label(self, widest: str, tip: str) -> QLabel:
-        label = QLabel()
-        label.setToolTip(tip)
-        label.setMinimumWidth(label.fontMetrics().horizontalAdvance(widest) + 18)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return label
-
-    def _make_central(self) -> QWidget:
         self.banner = QFrame()
         self.banner.setObjectName("banner")
         self.banner.setStyleSheet(
@@ -186,11 +145,10 @@ class MainWindow(QMainWindow):
         )
         self.banner_label = QLabel(PREPARING_TEXT)
         self.banner_label.setToolTip(
-            "The engine's compiled code is being built once after install; "
-            "it is kept on disk for later starts"
+            "The engine's compiled code is built once after install and kept on disk for later starts"
         )
         self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)  # busy: no known end
+        self.busy_bar.setRange(0, 0)
         self.busy_bar.setTextVisible(False)
         self.busy_bar.setMaximumWidth(220)
         self.busy_bar.setToolTip("Compiling the training engine…")
@@ -199,60 +157,198 @@ class MainWindow(QMainWindow):
         banner_layout.addWidget(self.banner_label, 1)
         banner_layout.addWidget(self.busy_bar)
 
-        self.decision_view = DecisionView()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.timeline)
+        self.setCentralWidget(central)
+
+    def _dock(
+        self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str, scroll: bool = False
+    ) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        if scroll:
+            area_widget = QScrollArea()
+            area_widget.setWidgetResizable(True)
+            area_widget.setFrameShape(QFrame.Shape.NoFrame)
+            area_widget.setWidget(widget)
+            widget = area_widget
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _make_docks(self) -> None:
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.palette_dock = self._dock("Layers", self.palette, left, "layersDock")
+        self.data_dock = self._dock("Data", self.data_panel, left, "dataDock", scroll=True)
+        self.splitDockWidget(self.palette_dock, self.data_dock, Qt.Orientation.Vertical)
+
+        output = QWidget()
         self.test_check = QCheckBox("Show test data")
         self.test_check.setToolTip("Also draw the test points (dark rims); the network never trains on them")
         self.test_check.toggled.connect(self.decision_view.set_show_test)
-        output_title = QLabel("<b>Output</b>")
-        output_title.setToolTip("What the network outputs at every point of the plane")
         legend = QLabel(
             '<span style="color:#f59322">■</span> −1 &nbsp; <span style="color:#b9bcbe">■</span> 0 &nbsp; '
             '<span style="color:#0877bd">■</span> +1'
         )
         legend.setToolTip("Colours of the output: orange −1, white 0, blue +1")
         header = QHBoxLayout()
-        header.addWidget(output_title)
-        header.addSpacing(12)
         header.addWidget(legend)
         header.addStretch(1)
         header.addWidget(self.test_check)
-        output_panel = QWidget()
-        output_layout = QVBoxLayout(output_panel)
-        output_layout.setContentsMargins(0, 0, 0, 0)
-        output_layout.addLayout(header)
-        output_layout.addWidget(self.decision_view, 1)
+        out_layout = QVBoxLayout(output)
+        out_layout.setContentsMargins(4, 4, 4, 4)
+        out_layout.addLayout(header)
+        out_layout.addWidget(self.decision_view, 1)
+        self.output_dock = self._dock("Output", output, right, "outputDock")
 
-        self.loss_view = LossView()
-        self.loss_view.set_loss_name(self.trainer.settings.loss)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(output_panel)
-        self.splitter.addWidget(self.loss_view)
-        self.splitter.setStretchFactor(0, 5)
-        self.splitter.setStretchFactor(1, 4)
-        self.splitter.setSizes([650, 520])  # the output square fills its height at the default window size
-        self.splitter.setChildrenCollapsible(False)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.addTab(_scrolled(self.inspector), "Layer")
+        self.side_tabs.addTab(_scrolled(self.training_panel), "Training")
+        self.side_tabs.setTabToolTip(0, "The selected layer's parameters")
+        self.side_tabs.setTabToolTip(1, "Learning rate, batch size, optimiser, loss and regularisation")
+        self.settings_dock = self._dock("Settings", self.side_tabs, right, "settingsDock")
+        self.splitDockWidget(self.output_dock, self.settings_dock, Qt.Orientation.Vertical)
 
-        central = QWidget()
-        central.setObjectName("scene")
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(10, 8, 10, 8)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.splitter, 1)
-        return central
+        self.watch_tabs = QTabWidget()
+        self.watch_tabs.addTab(self.curves, "Curves")
+        self.watch_tabs.addTab(self.layer_detail, "Layer detail")
+        self.watch_tabs.addTab(self.confusion, "Confusion matrix")
+        self.watch_tabs.addTab(self.prediction, "Predicted vs target")
+        self.watch_tabs.setTabToolTip(0, "Loss and accuracy per epoch, train and test")
+        self.watch_tabs.setTabToolTip(
+            1, "The selected layer's weights, activations and gradients as heatmaps"
+        )
+        self.watch_tabs.setTabToolTip(2, "Which classes the network confuses (test set)")
+        self.watch_tabs.setTabToolTip(3, "Predictions against targets (regression)")
+        self.watch_dock = self._dock(
+            "Watch", self.watch_tabs, Qt.DockWidgetArea.BottomDockWidgetArea, "watchDock"
+        )
+        self._update_task_tabs()
+        self._docks_sized = False
 
-    def set_central(self, widget: QWidget) -> None:
-        """Show ``widget`` in the central area; the window takes ownership and deletes the previous one."""
-        self.setCentralWidget(widget)
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setToolTip("Close nnsim")
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.quit_action)
+
+        edit = bar.addMenu("&Edit")
+        undo = self.controller.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.controller.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        self.undo_action, self.redo_action = undo, redo
+        edit.addAction(undo)
+        edit.addAction(redo)
+        edit.addSeparator()
+        self.delete_action = QAction("&Delete", self)
+        self.delete_action.setToolTip("Delete the selected layer or link (Delete key on the canvas)")
+        self.delete_action.triggered.connect(self.canvas.graph_scene.delete_selected)
+        edit.addAction(self.delete_action)
+        self.arrange_action = QAction("&Arrange layers", self)
+        self.arrange_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.arrange_action.setToolTip("Lay the layers out left to right by depth (Ctrl+L)")
+        self.arrange_action.triggered.connect(self.canvas.auto_layout)
+        edit.addAction(self.arrange_action)
+
+        view = bar.addMenu("&View")
+        self.fit_action = QAction("&Fit network to view", self)
+        self.fit_action.setShortcut(QKeySequence("Ctrl+0"))
+        self.fit_action.setToolTip("Zoom so the whole network fits the canvas (Ctrl+0, or F on the canvas)")
+        self.fit_action.triggered.connect(self.canvas.fit_to_view)
+        view.addAction(self.fit_action)
+        view.addSeparator()
+        for dock in (
+            self.palette_dock,
+            self.data_dock,
+            self.output_dock,
+            self.settings_dock,
+            self.watch_dock,
+        ):
+            view.addAction(dock.toggleViewAction())
+
+        train = bar.addMenu("&Train")
+        for action in self.transport.actions_list:
+            train.addAction(action)
+
+        help_menu = bar.addMenu("&Help")
+        self.about_action = QAction("&About nnsim", self)
+        self.about_action.setToolTip("Version and licence")
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+
+    def _wire(self) -> None:
+        c, r = self.controller, self.runner
+        self.palette.layer_requested.connect(lambda kind: self.canvas.add_layer_at(kind))
+        r.updated.connect(self.refresh)
+        r.phase.connect(self._on_phase)
+        r.error.connect(self._on_error)
+        r.busy_changed.connect(self._on_busy)
+        c.trainer_changed.connect(self._on_trainer_changed)
+        c.edit_refused.connect(self._on_refused)
+        c.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.decision_view.set_scene(c.trainer.model, c.trainer.data)
+        self.watch_tabs.currentChanged.connect(lambda _i: self.refresh())
 
     # ----------------------------------------------------------------------------- slots
-    def show_about(self) -> None:
-        """Show the About box."""
-        QMessageBox.about(self, "About nnsim", ABOUT_TEXT)
+    def refresh(self) -> None:
+        """Redraw what shows the trainer's state (called at most ~30 times a second while training)."""
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may show huge values
+            self.canvas.refresh()
+            self.decision_view.refresh()
+            current = self.watch_tabs.currentWidget()
+            if current is not None and hasattr(current, "refresh"):
+                current.refresh()
+
+    def _on_phase(self, event) -> None:
+        self.canvas.show_phase(event)
+        self.layer_detail.show_event(event)
+
+    def _on_trainer_changed(self) -> None:
+        t = self.controller.trainer
+        self.decision_view.set_scene(t.model, t.data)
+        self._update_task_tabs()
+        self.refresh()
+
+    def _update_task_tabs(self) -> None:
+        classification = self.controller.trainer.data.task == "classification"
+        self.watch_tabs.setTabVisible(2, classification)
+        self.watch_tabs.setTabVisible(3, not classification)
+        self.output_dock.setVisible(bool(getattr(self.controller.trainer.data, "is_2d", False)))
+
+    def _on_refused(self, layer: str, reason: str) -> None:
+        where = f"'{layer}': " if layer else ""
+        self.statusBar().showMessage(f"Not changed — {where}{reason}", 8000)
+
+    def _on_error(self, message: str) -> None:
+        self.statusBar().showMessage(f"Stopped: {message}")
+
+    def _on_busy(self, busy: bool) -> None:
+        for widget in (self.canvas, self.palette, self.inspector, self.training_panel, self.data_panel):
+            widget.setEnabled(not busy)
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self._show_title()
+
+    def _show_title(self) -> None:
+        clean = self.controller.undo_stack.isClean()
+        self.setWindowTitle(f"nnsim — {self.controller.trainer.data.name}{'' if clean else ' *'}")
 
     def _set_controls_enabled(self, enabled: bool) -> None:
-        for action in (self.reset_action, self.step_action, self.play_action):
+        for action in self.transport.actions_list:
             action.setEnabled(enabled)
-        self.lr_box.setEnabled(enabled)
+        self.transport.setEnabled(enabled)
+        self.timeline.setEnabled(enabled)
 
     def _on_engine_ready(self, problem: str) -> None:
         if self.ready:
@@ -260,73 +356,38 @@ class MainWindow(QMainWindow):
         self.ready = True
         self.banner.hide()
         self._set_controls_enabled(True)
-        self.statusBar().showMessage(f"Note: {problem}" if problem else READY_TEXT)
-        self._on_updated()
+        self.statusBar().showMessage(problem or READY_TEXT, 10000)
+        self.refresh()
         self.engine_ready.emit()
 
-    def _on_engine_warm(self) -> None:
-        self._on_engine_ready("")
+    def set_central(self, widget: QWidget) -> None:
+        """Show ``widget`` in the central area instead of the canvas (the window takes ownership)."""
+        self.setCentralWidget(widget)
 
-    def _on_updated(self) -> None:
-        if not self.ready:
-            return
-        self.decision_view.refresh()
-        self.loss_view.set_history(self.trainer.history)
-        self._show_progress(self.runner.progress())
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About nnsim", ABOUT_TEXT)
 
-    def _show_progress(self, progress: Progress | None) -> None:
-        if progress is None:
-            self.step_label.setText(f"Step {self.trainer.step_count:,}")
-            self.epoch_label.setText(f"Epoch {self.trainer.epoch:,}")
-            self.accuracy_label.setText("Test accuracy –")
-            self.loss_label.setText("Loss  train –  test –")
-            return
-        self.step_label.setText(f"Step {progress.step:,}")
-        self.epoch_label.setText(f"Epoch {progress.epoch:,}")
-        acc = progress.test_accuracy
-        self.accuracy_label.setText(
-            "Test accuracy –" if math.isnan(acc) else f"Test accuracy {100 * acc:.1f} %"
-        )
-        self.loss_label.setText(
-            f"Loss  train {_number(progress.train_loss)}  test {_number(progress.test_loss)}"
-        )
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._docks_sized:  # dock sizes only take once the window has its size
+            self._docks_sized = True
+            QTimer.singleShot(0, self._size_docks)
 
-    def _on_error(self, message: str) -> None:
-        self.statusBar().showMessage(f"Stopped: {message}")
+    def _size_docks(self) -> None:
+        self.resizeDocks([self.palette_dock, self.output_dock], [330, 360], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.palette_dock, self.data_dock], [210, 520], Qt.Orientation.Vertical)
+        self.resizeDocks([self.output_dock, self.settings_dock], [400, 420], Qt.Orientation.Vertical)
+        self.resizeDocks([self.watch_dock], [240], Qt.Orientation.Vertical)
 
-    def _on_playing_changed(self, playing: bool) -> None:
-        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        self.play_action.setIcon(self.style().standardIcon(icon))
-        self.play_action.setText("&Pause" if playing else "&Play")
-        self.play_action.setToolTip(
-            "Pause training (Space)" if playing else "Play: train continuously (Space)"
-        )
-        if playing:
-            self.statusBar().showMessage("Training…")
-        elif self.ready and self.statusBar().currentMessage() == "Training…":
-            self.statusBar().showMessage("Paused.")
-
-    def _on_learning_rate(self, value: float) -> None:
-        if self.runner.set_learning_rate(value):
-            self.statusBar().showMessage(f"Learning rate {value:g} from the next step on.", 4000)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.runner.pause()
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.runner.shutdown()
+        self.controller.undo_stack.cleanChanged.disconnect(self._on_clean_changed)
         super().closeEvent(event)
 
 
-def _number(value: float) -> str:
-    """Format a loss for a label at a steady width (``0.0183``, ``2.3e-05``), or – when not a number."""
-    if not math.isfinite(value):
-        return "–"
-    if value != 0 and abs(value) < 0.001:
-        return f"{value:.1e}"
-    return f"{value:.4f}" if abs(value) < 1000 else f"{value:.3g}"
-
-
-if __name__ == "__main__":
-    import sys
-
-    from simulator.app import run_app
-
-    raise SystemExit(run_app(sys.argv))
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
