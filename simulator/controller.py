@@ -135,6 +135,9 @@ class SceneController(QObject):
         )
         self._check = check_draft(network)
         self._selected = ""
+        self.locked_layers: set[str] = set()  # a teacher's locks: edits of these layers are refused
+        self.locked_params: set[str] = set()  # "layer.field" (e.g. "dense_1.units") or "training.<name>"
+        self.teacher_mode = False  # locks do not apply while the teacher edits them
 
     # ------------------------------------------------------------------------------- reading
     @property
@@ -168,6 +171,26 @@ class SceneController(QObject):
             self._selected = layer_id
             self.selection_changed.emit(layer_id)
 
+    # ------------------------------------------------------------------------------- locks
+    def is_locked(self, layer_id: str, param: str | None = None) -> bool:
+        """Whether a student may not edit ``layer_id`` (or its ``param``); never in teacher mode."""
+        if self.teacher_mode:
+            return False
+        return layer_id in self.locked_layers or (
+            param is not None and f"{layer_id}.{param}" in self.locked_params
+        )
+
+    def _refuse_locked(self, layer_id: str, param: str | None = None) -> bool:
+        if self.is_locked(layer_id, param):
+            what = (
+                f"'{param}' of this layer is"
+                if param and layer_id not in self.locked_layers
+                else "this layer is"
+            )
+            self.edit_refused.emit(layer_id, f"{what} locked by the teacher")
+            return True
+        return False
+
     # ------------------------------------------------------------------------------- edits
     def add_layer(
         self, layer: LayerSpec, position: Point, inputs: tuple[str, ...] = (), id: str | None = None
@@ -188,6 +211,8 @@ class SceneController(QObject):
     def remove_layer(self, layer_id: str) -> bool:
         """Delete a layer and its links (the Input layer cannot be deleted)."""
         node = self.network.node(layer_id)
+        if self._refuse_locked(layer_id):
+            return False
         if isinstance(node.layer, Input):
             self.edit_refused.emit(layer_id, "the Input layer is where the data enters; it cannot be deleted")
             return False
@@ -200,6 +225,8 @@ class SceneController(QObject):
     def connect_layers(self, source: str, target: str) -> bool:
         """Feed ``source``'s output into ``target`` (as its last input)."""
         node = self.network.node(target)
+        if self._refuse_locked(target):
+            return False
         if source in node.inputs:
             self.edit_refused.emit(target, f"'{source}' already feeds '{target}'")
             return False
@@ -211,6 +238,8 @@ class SceneController(QObject):
 
     def disconnect_layers(self, source: str, target: str) -> bool:
         node = self.network.node(target)
+        if self._refuse_locked(target):
+            return False
         inputs = tuple(i for i in node.inputs if i != source)
         return self._edit(self.network.set_inputs(target, inputs), f"Disconnect '{source}' → '{target}'")
 
@@ -219,6 +248,11 @@ class SceneController(QObject):
         old = self.network.node(layer_id).layer
         if old == layer:
             return True
+        changed = [
+            f.name for f in dataclasses.fields(old) if getattr(old, f.name) != getattr(layer, f.name, None)
+        ]
+        if self._refuse_locked(layer_id) or any(self._refuse_locked(layer_id, name) for name in changed):
+            return False
         maps = None
         if isinstance(old, Dense) and isinstance(layer, Dense) and layer.units != old.units:
             maps = {layer_id: [i if i < old.units else -1 for i in range(layer.units)]}
@@ -232,6 +266,8 @@ class SceneController(QObject):
 
     def add_neuron(self, layer_id: str) -> bool:
         layer = self.network.node(layer_id).layer
+        if self._refuse_locked(layer_id, "units"):
+            return False
         if not isinstance(layer, Dense):
             self.edit_refused.emit(layer_id, "only Dense layers have neurons to add")
             return False
@@ -242,6 +278,8 @@ class SceneController(QObject):
 
     def remove_neuron(self, layer_id: str, index: int | None = None) -> bool:
         layer = self.network.node(layer_id).layer
+        if self._refuse_locked(layer_id, "units"):
+            return False
         if not isinstance(layer, Dense):
             self.edit_refused.emit(layer_id, "only Dense layers have neurons to remove")
             return False
@@ -275,6 +313,8 @@ class SceneController(QObject):
     def set_weight(self, key: str, index: tuple[int, ...], value: float) -> bool:
         """Type a new value for one weight (as the Playground allows)."""
         model = self._state.model
+        if self._refuse_locked(key.split(".")[0], "weights"):
+            return False
         if model is None or key not in model.params:
             self.edit_refused.emit(key.split(".")[0], f"there is no weight '{key}' to set")
             return False

@@ -121,3 +121,16 @@ def test_moving_layers_never_touches_the_trained_weights(controller):
     controller.undo_stack.undo()
     assert np.array_equal(controller.trainer.model.flat, trained)
     assert controller.trainer.step_count == step
+
+
+def test_locked_layers_and_params_refuse_edits_except_in_teacher_mode(controller, qtbot):
+    controller.locked_layers.add("dense_2")
+    controller.locked_params.add("dense_1.units")
+    with qtbot.waitSignal(controller.edit_refused) as blocker:
+        assert not controller.set_layer("dense_2", Dense(1, "sigmoid"))
+    assert "locked" in blocker.args[1]
+    with qtbot.waitSignal(controller.edit_refused):
+        assert not controller.add_neuron("dense_1")
+    assert controller.set_layer("dense_1", Dense(4, "relu"))  # its activation is not locked
+    controller.teacher_mode = True
+    assert controller.add_neuron("dense_1")
