@@ -14,13 +14,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QBoxLayout, QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from engine import Trainer
+from engine import History, Trainer
 from simulator.controller import SceneController
 
-TRAIN_COLOUR = "#9aa0a6"
+TRAIN_COLOUR = "#80868b"
 TEST_COLOUR = "#202124"
 STEP_COLOUR = "#b5d3e7"  # opaque: translucent strokes over thousands of segments are slow
 TEXT = "#3c4043"
@@ -108,29 +108,33 @@ class CurvesPanel(QWidget):
         self._steps_of: Trainer | None = None
         self._history_of: Trainer | None = None
         self._dirty = True
+        self._follow = True  # the view follows the data until the user pans or zooms
 
         self.loss_plot = _plot("loss")
         loss = self.loss_plot.getPlotItem()
-        self.step_curve = loss.plot([], [], pen=pg.mkPen(STEP_COLOUR, width=1), name="mini-batch")
-        self.train_loss = loss.plot([], [], pen=pg.mkPen(TRAIN_COLOUR, width=2), name="train")
-        self.test_loss = loss.plot([], [], pen=pg.mkPen(TEST_COLOUR, width=2), name="test")
+        self.step_curve = loss.plot([], [], pen=pg.mkPen(STEP_COLOUR, width=1))
+        self.train_loss = loss.plot([], [], pen=pg.mkPen(TRAIN_COLOUR, width=1), name="train")
+        self.test_loss = loss.plot([], [], pen=pg.mkPen(TEST_COLOUR, width=1), name="test")
         self.step_curve.setVisible(False)
         self.loss_plot.setToolTip(
             "Loss over all training points (grey) and all test points (black) at the end of each epoch;\n"
-            "the faint blue line is the loss of each mini-batch. Wheel to zoom, drag to pan."
+            "the light blue band is the loss of each mini-batch. Wheel to zoom, drag to pan;\n"
+            "the A button in the corner follows the training again."
         )
-        self.accuracy_plot = _plot("accuracy (%)")
+        self.accuracy_plot = _plot("accuracy (%)", legend_offset=(-10, -10))  # low: accuracy climbs to 100
         acc = self.accuracy_plot.getPlotItem()
-        self.train_acc = acc.plot([], [], pen=pg.mkPen(TRAIN_COLOUR, width=2), name="train")
-        self.test_acc = acc.plot([], [], pen=pg.mkPen(TEST_COLOUR, width=2), name="test")
+        self.train_acc = acc.plot([], [], pen=pg.mkPen(TRAIN_COLOUR, width=1), name="train")
+        self.test_acc = acc.plot([], [], pen=pg.mkPen(TEST_COLOUR, width=1), name="test")
         acc.setXLink(loss)
         acc.setYRange(0, 100, padding=0.02)
-        acc.enableAutoRange(y=False)
         self.accuracy_plot.setToolTip(
             "Share of training points (grey) and test points (black) put in the right class, per epoch"
         )
         loss.getAxis("bottom").setLabel("epoch", color=TEXT)
         acc.getAxis("bottom").setLabel("epoch", color=TEXT)
+        for item in (loss, acc):
+            item.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
+            item.autoBtn.clicked.connect(self._on_follow)
 
         self.log_check = QCheckBox("Log scale")
         self.log_check.setToolTip("Show the loss on a logarithmic axis (small losses become visible)")
@@ -147,11 +151,13 @@ class CurvesPanel(QWidget):
         head.addStretch(1)
         head.addWidget(self.steps_check)
         head.addWidget(self.log_check)
+        self.plots = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.plots.addWidget(self.loss_plot, 3)
+        self.plots.addWidget(self.accuracy_plot, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
-        layout.addWidget(self.loss_plot, 3)
-        layout.addWidget(self.accuracy_plot, 2)
+        layout.addLayout(self.plots, 1)
 
         controller.trainer_changed.connect(self._on_trainer_changed)
         self._on_trainer_changed()
@@ -169,9 +175,12 @@ class CurvesPanel(QWidget):
             return
         self._key = key
         self._dirty = False
-        self._draw_history(trainer)
+        history = trainer.history
+        self._draw_history(trainer, history)
         if self.steps_check.isChecked():
-            self._draw_steps(trainer)
+            self._draw_steps(trainer, history)
+        if self._follow:
+            self._fit_view(history)
 
     def set_log_scale(self, on: bool) -> None:
         """Loss axis logarithmic (True) or linear."""
@@ -195,10 +204,57 @@ class CurvesPanel(QWidget):
         self._key = None
         self.refresh()
 
-    def _on_steps_toggled(self, on: bool) -> None:
-        self.step_curve.setVisible(on)
+    def _on_user_range(self, *_args) -> None:
+        self._follow = False
+
+    def _on_follow(self, *_args) -> None:
+        """The corner "A" button: follow the data again (pyqtgraph's own auto-range stays off)."""
+        for widget in (self.loss_plot, self.accuracy_plot):
+            widget.getPlotItem().getViewBox().disableAutoRange()
+        self._follow = True
         self._key = None
         self.refresh()
+
+    def _on_steps_toggled(self, on: bool) -> None:
+        self.step_curve.setVisible(on)
+        legend = self.loss_plot.getPlotItem().legend
+        legend.removeItem(self.step_curve)
+        if on:
+            legend.addItem(self.step_curve, "mini-batch")
+        self._key = None
+        self.refresh()
+
+    def _fit_view(self, history: History) -> None:
+        """Show every epoch and the loss's whole range, on bounds rounded outwards to round numbers.
+
+        The bounds thus change only now and then, so the axes are not redrawn every frame; and the
+        range is set here rather than by pyqtgraph's auto-range, which repaints each plot twice.
+        """
+        curves = [self.train_loss, self.test_loss] + (
+            [self.step_curve] if self.step_curve.isVisible() else []
+        )
+        ends = [float(c.xData[-1]) for c in curves if c.xData is not None and c.xData.size]
+        x_end = _round_up(max([float(len(history)), 1.0, *ends]))
+        ys = [c.yData for c in curves if c.yData is not None and c.yData.size]
+        if ys:
+            y = np.concatenate(ys)
+            lo, hi = _round_out(np.log10(y) if self.log_check.isChecked() else y)
+        else:
+            lo, hi = 0.0, 1.0
+        for widget in (self.loss_plot, self.accuracy_plot):
+            vb = widget.getPlotItem().getViewBox()
+            if widget is self.loss_plot:
+                vb.setRange(xRange=(0, x_end), yRange=(lo, hi), padding=0.02)
+            vb.updateMatrix()  # now, not while painting: otherwise every curve is painted twice
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        """Side by side in a wide, low panel (a bottom dock); one above the other otherwise."""
+        super().resizeEvent(event)
+        wide = event.size().width() > 2.2 * event.size().height()
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.plots.direction() != direction:
+            self.plots.setDirection(direction)
+            self.plots.setStretch(1, 3 if wide else 2)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -206,8 +262,7 @@ class CurvesPanel(QWidget):
             self.refresh()
 
     # ----------------------------------------------------------------------------- drawing
-    def _draw_history(self, trainer: Trainer) -> None:
-        history = trainer.history
+    def _draw_history(self, trainer: Trainer, history: History) -> None:
         fed = self.epochs["train_loss"].n
         if self._history_of is not trainer or len(history) < fed:
             for series in self.epochs.values():
@@ -233,18 +288,18 @@ class CurvesPanel(QWidget):
                 y = _positive(y)
             _set(curve, x + 1.0, y)  # the first epoch ends at x = 1
 
-    def _draw_steps(self, trainer: Trainer) -> None:
+    def _draw_steps(self, trainer: Trainer, history: History) -> None:
         if self._steps_of is not trainer or self.steps.n > trainer.step_count:
             self.steps.clear()  # another trainer, or a reset or rewind
             self._steps_of = trainer
         if trainer.step_count > self.steps.n:
-            self.steps.extend(trainer.step_losses[self.steps.n :])
+            self.steps.extend(_step_losses_since(trainer, self.steps.n))
         steps, losses = self.steps.polyline()
-        x = _steps_to_epochs(steps + 1, trainer)
+        x = _steps_to_epochs(steps + 1, trainer, history)
         _set(self.step_curve, x, _positive(losses) if self.log_check.isChecked() else losses)
 
 
-def _plot(label: str) -> pg.PlotWidget:
+def _plot(label: str, legend_offset: tuple[int, int] = (-10, 10)) -> pg.PlotWidget:
     widget = pg.PlotWidget(background="w")
     widget.setMinimumSize(240, 120)
     item = widget.getPlotItem()
@@ -256,8 +311,9 @@ def _plot(label: str) -> pg.PlotWidget:
         axis.setPen(pg.mkPen("#5f6368"))
         axis.setTextPen(pg.mkPen(TEXT))
     item.getAxis("left").setWidth(58)  # the same in both plots, so their epoch axes line up
+    item.getViewBox().disableAutoRange()  # the panel sets the range itself (see ``_fit_view``)
     item.setLabel("left", label, color=TEXT)
-    item.addLegend(offset=(-10, 10), labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 200))
+    item.addLegend(offset=legend_offset, labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 200))
     return widget
 
 
@@ -271,14 +327,45 @@ def _set(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
         curve.setData([], [])
 
 
+def _round_up(x: float) -> float:
+    """``x`` rounded up to a multiple of half its power of ten (2,800 → 3,000; 12 → 15)."""
+    if x <= 0:
+        return 1.0
+    q = 10.0 ** math.floor(math.log10(x)) / 2
+    return math.ceil(x / q - 1e-9) * q
+
+
+def _round_out(y: np.ndarray) -> tuple[float, float]:
+    """(low, high) around the finite values of ``y`` on multiples of a tenth of their span's scale."""
+    y = y[np.isfinite(y)]
+    if not y.size:
+        return 0.0, 1.0
+    lo, hi = float(y.min()), float(y.max())
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    q = 10.0 ** math.floor(math.log10(span)) / 2
+    low, high = math.floor(lo / q + 1e-9) * q, math.ceil(hi / q - 1e-9) * q
+    return low, high + (q if high <= low else 0.0)
+
+
 def _positive(values: np.ndarray) -> np.ndarray:
     """Losses for a log axis: zeros (a perfect fit) become a tiny positive number."""
     return np.maximum(values, 1e-12)
 
 
-def _steps_to_epochs(steps: np.ndarray, trainer: Trainer) -> np.ndarray:
+def _step_losses_since(trainer: Trainer, start: int) -> np.ndarray:
+    """Mini-batch losses from step ``start`` on.
+
+    ``trainer.step_losses`` copies every loss so far (hundreds of MB after a long run); the trainer's
+    own buffer is read in place when it is there, so a refresh costs only the new steps.
+    """
+    buffer, count = getattr(trainer, "_losses", None), getattr(trainer, "_n_losses", None)
+    if isinstance(buffer, np.ndarray) and isinstance(count, int) and count == trainer.step_count:
+        return buffer[start:count]
+    return trainer.step_losses[start:]
+
+
+def _steps_to_epochs(steps: np.ndarray, trainer: Trainer, history: History) -> np.ndarray:
     """Epoch positions of step counts, through the recorded epoch ends (batch sizes may have changed)."""
-    history = trainer.history
     ends = np.concatenate([[0.0], np.asarray(history.step, np.float64)])
     epochs = np.concatenate([[0.0], np.asarray(history.epoch, np.float64)])
     per_epoch = math.ceil(trainer.data.n_train / trainer.settings.batch_size)
