@@ -58,6 +58,7 @@ FEATURE_LABELS = dict(zip(FEATURES, ("x1", "x2", "x1²", "x2²", "x1·x2", "sin 
 MAX_CLASSES = 5
 MAX_POINTS = 5000
 PREVIEW_SIZE = 200
+PREVIEW_COLUMNS = 12
 PREVIEW_ROWS = 8
 
 
@@ -257,18 +258,24 @@ class DataPreview(QWidget):
         self.counts.setText(counts_text(ds))
 
     def _fill_table(self, ds: Dataset) -> None:
+        """The first rows; for wide tables (images) only the first columns and the target, "…" between."""
         x = ds.raw_positions("train")[:PREVIEW_ROWS]
         t = ds.t_train[:PREVIEW_ROWS]
         target = ds.target_names[0] if ds.target_names else "class"
+        shown = min(ds.n_inputs, PREVIEW_COLUMNS)
+        names = [n.replace("_", "\n") for n in ds.feature_names[:shown]]
+        if shown < ds.n_inputs:
+            names.append(f"… {ds.n_inputs - shown} more")
+        names.append(target)
         self.table.clear()
-        self.table.setColumnCount(ds.n_inputs + 1)
+        self.table.setColumnCount(len(names))
         self.table.setRowCount(len(x))
-        self.table.setHorizontalHeaderLabels([n.replace("_", "\n") for n in (*ds.feature_names, target)])
+        self.table.setHorizontalHeaderLabels(names)
         for i, row in enumerate(x):
-            for j, value in enumerate(row):
+            for j, value in enumerate(row[:shown]):
                 self.table.setItem(i, j, QTableWidgetItem(f"{value:.4g}"))
             label = ds.class_names[int(t[i])] if ds.task == "classification" else f"{t[i, 0]:.4g}"
-            self.table.setItem(i, ds.n_inputs, QTableWidgetItem(label))
+            self.table.setItem(i, len(names) - 1, QTableWidgetItem(label))
 
 
 class DataPanel(QWidget):
