@@ -87,13 +87,15 @@ def missing_libraries(sonames: Sequence[str] | Mapping[str, str]) -> list[str]:
     return [name for name in sonames if name not in known]
 
 
-def run_app(argv: Sequence[str] | None = None) -> int:
+def run_app(argv: Sequence[str] | None = None, scene_path: str | None = None) -> int:
     """Create the QApplication, show :class:`~simulator.main_window.MainWindow` and run it.
 
     Parameters
     ----------
     argv : sequence of str, optional
         Passed to QApplication (program name first); ``["nnsim"]`` when omitted.
+    scene_path : str, optional
+        A ``.nnscene`` file to open in the window.
 
     Returns
     -------
@@ -116,6 +118,7 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("nnsim")
     app.setOrganizationName("nnsim")
     app.setApplicationVersion(__version__)
-    window = MainWindow()
+    window = MainWindow(scene_path=scene_path)
     window.show()
+    window.files.start_session()  # autosave, crash restore, and asking before unsaved work is closed
     return app.exec()

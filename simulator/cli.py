@@ -1,8 +1,9 @@
 """The ``nnsim`` command.
 
-``nnsim`` with no arguments opens the simulator window. ``--help``, ``--version`` and the headless
-subcommands work without a display and without importing Qt: the window's modules are imported only
-when it opens, and the engine only when a subcommand needs it.
+``nnsim`` with no arguments opens the simulator window; ``nnsim LESSON.nnscene`` opens it on that
+scene. ``--help``, ``--version`` and the headless subcommands work without a display and without
+importing Qt: the window's modules are imported only when it opens, and the engine only when a
+subcommand needs it.
 
     nnsim train SCENE --epochs N [--out OUT.nnscene]   train without a window, print final metrics
     nnsim info SCENE                                   summarise layers, weights, data and lesson
@@ -30,11 +31,13 @@ DESCRIPTION = (
     "back-propagation phase by phase, rewind, and save the scene."
 )
 EPILOG = (
-    "Run without arguments to open the simulator window. "
+    "Run without arguments to open the simulator window, or with a SCENE file (.nnscene) to open it "
+    "on that scene. "
     "Without a display, set QT_QPA_PLATFORM=offscreen or run it under xvfb-run; "
     "the train, info and validate commands need no display."
 )
 SCENE_SUFFIX = ".nnscene"
+SUBCOMMANDS = ("train", "info", "validate")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -42,7 +45,10 @@ Handler = Callable[[argparse.Namespace], int]
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser for the ``nnsim`` command line."""
     parser = argparse.ArgumentParser(
-        prog="nnsim", usage="%(prog)s [-h] [--version] [COMMAND ...]", description=DESCRIPTION, epilog=EPILOG
+        prog="nnsim",
+        usage="%(prog)s [-h] [--version] [SCENE | COMMAND ...]",
+        description=DESCRIPTION,
+        epilog=EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"nnsim {__version__}")
     parser.set_defaults(handler=open_window)
@@ -100,7 +106,22 @@ def open_window(args: argparse.Namespace) -> int:
     """Open the simulator window and return the application's exit code."""
     from simulator.app import run_app  # imports Qt, so only here
 
-    return run_app(["nnsim"])
+    return run_app(["nnsim"], scene_path=getattr(args, "scene_path", None))
+
+
+def scene_argument(argv: Sequence[str]) -> str | None:
+    """The SCENE of ``nnsim SCENE``: a first argument naming a ``.nnscene`` or an existing file.
+
+    Subcommand names (train, info, validate) and options are never taken for a scene.
+    """
+    if not argv:
+        return None
+    first = argv[0]
+    if first.startswith("-") or first in SUBCOMMANDS:
+        return None
+    if first.lower().endswith(SCENE_SUFFIX) or Path(first).is_file():
+        return first
+    return None
 
 
 # -- train ----------------------------------------------------------------------------------------------
@@ -304,12 +325,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         The arguments after the program name; ``sys.argv[1:]`` when omitted.
     """
     parser = build_parser()
+    arguments = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+        args = parse_arguments(parser, arguments)
     except SystemExit as exc:  # --help, --version and usage errors exit inside argparse
         return _exit_code(exc.code)
     handler: Handler = args.handler
     return handler(args)
+
+
+def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """Parse ``argv``; ``nnsim SCENE`` opens the window on SCENE (no other arguments may follow)."""
+    scene = scene_argument(argv)
+    if scene is None:
+        args = parser.parse_args(list(argv))
+        args.scene_path = None
+        return args
+    if len(argv) > 1:
+        parser.error(f"unexpected arguments after the scene {scene}: {' '.join(argv[1:])}")
+    return argparse.Namespace(handler=open_window, scene_path=scene)
 
 
 def _exit_code(code: object) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QDockWidget,
@@ -42,6 +42,7 @@ from simulator.panels.palette import LayerPalette
 from simulator.panels.prediction_plot import PredictionPanel
 from simulator.panels.training_panel import TrainingPanel
 from simulator.runner import TrainingRunner, bind_runner_to_controller
+from simulator.scene_files import SceneFiles
 from simulator.transport import TimelineSlider, TransportBar
 from simulator.views.decision_view import DecisionView
 from simulator.views.point_editor import PointEditor
@@ -64,6 +65,9 @@ class MainWindow(QMainWindow):
         The scene to show and train; the default spiral scene when omitted.
     positions : dict, optional
         Where each layer sits on the canvas; an automatic layout when omitted.
+    scene_path : str or Path, optional
+        A ``.nnscene`` file to open instead of ``trainer`` (a broken file shows its error and the
+        default scene opens).
 
     Signals
     -------
@@ -78,8 +82,17 @@ class MainWindow(QMainWindow):
         trainer: Trainer | None = None,
         positions: dict[str, tuple[float, float]] | None = None,
         parent: QWidget | None = None,
+        scene_path: str | None = None,
     ) -> None:
         super().__init__(parent)
+        # -- scene files: the file menu, saving, autosave and the scene the window shows (scene_files.py)
+        self.files = SceneFiles(self, default=trainer is None)
+        if scene_path is not None and trainer is None:
+            loaded = self.files.read(scene_path)
+            if loaded is not None:
+                trainer, positions = self.files.adopt(*loaded, path=scene_path)
+        self.setAcceptDrops(True)
+        # -- end scene files
         trainer = trainer if trainer is not None else make_default_trainer()
         self.controller = SceneController(trainer, positions, self)
         self.runner = TrainingRunner(trainer, self)
@@ -94,6 +107,7 @@ class MainWindow(QMainWindow):
         self._make_docks()
         self._make_menus()
         self._wire()
+        self.files.bind()  # scene files: follow this controller and runner
         self._show_title()
         self._set_controls_enabled(False)
         self.statusBar().setToolTip(
@@ -106,12 +120,71 @@ class MainWindow(QMainWindow):
             self.warmup = EngineWarmup(make_default_trainer, self)
             self.warmup.finished.connect(self._on_engine_ready)
             self.warmup.start()
+        self._install_classroom()  # classroom: lesson dock, Teacher menu, notes and arrows, exports
+        self.files.apply_classroom()  # the scene's lesson, locks, notes and arrows
+
+    # ----------------------------------------------------------------------------- classroom
+    def _install_classroom(self) -> None:
+        """Lesson dock, Teacher menu, notes and arrows, File ▸ Export (simulator/teacher.py)."""
+        from simulator.teacher import install_classroom
+
+        install_classroom(self)
 
     # ----------------------------------------------------------------------------- compat
     @property
     def trainer(self) -> Trainer:
         """The trainer of the scene (it is replaced by some edits: always read it from here)."""
         return self.controller.trainer
+
+    # ----------------------------------------------------------------------------- scene files
+    def open_trainer(self, trainer: Trainer, positions: dict[str, tuple[float, float]] | None = None) -> None:
+        """Show another scene in this window (scene files call it after a successful load).
+
+        The panels take their controller in their constructor, so the window's content is rebuilt around
+        a new :class:`SceneController` and runner: toolbars, docks, the central widget and the menus are
+        replaced; the window itself, its geometry and the engine's warm state stay.
+        """
+        self.runner.shutdown()
+        self._unbind()
+        old = [self.controller, self.runner]
+        direct = Qt.FindChildOption.FindDirectChildrenOnly
+        for dock in self.findChildren(QDockWidget, options=direct):
+            self.removeDockWidget(dock)
+            old.append(dock)
+        for toolbar in self.findChildren(QToolBar, options=direct):
+            self.removeToolBar(toolbar)
+            old.append(toolbar)
+        for action in self.menuBar().actions():
+            if action.menu() is not None:
+                old.append(action.menu())
+        self.menuBar().clear()
+        old.extend(self.findChildren(QAction, options=direct))
+        self.controller = SceneController(trainer, positions, self)
+        self.runner = TrainingRunner(trainer, self)
+        self._unbind = bind_runner_to_controller(self.runner, self.controller)
+        self._make_widgets()
+        self._make_docks()
+        self._make_menus()
+        self._wire()
+        self.files.bind()
+        self._install_classroom()  # the lesson dock and Teacher menu follow the new scene
+        self.files.apply_classroom()
+        self._docks_sized = False
+        if self.isVisible():
+            self._docks_sized = True
+            QTimer.singleShot(0, self._size_docks)
+        self.banner.setVisible(not self.ready)
+        self._set_controls_enabled(self.ready)
+        self._show_title()
+        self.refresh()
+        for item in old:
+            item.deleteLater()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        self.files.drag_enter(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        self.files.drop(event)
 
     # ----------------------------------------------------------------------------- building
     def _make_widgets(self) -> None:
@@ -241,6 +314,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setToolTip("Close nnsim")
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.quit_action)
+        self.files.install_menu(file_menu, self.quit_action)  # scene files: New/Open/Save… before Quit
 
         edit = bar.addMenu("&Edit")
         undo = self.controller.undo_stack.createUndoAction(self, "&Undo")
@@ -341,8 +415,7 @@ class MainWindow(QMainWindow):
         self._show_title()
 
     def _show_title(self) -> None:
-        clean = self.controller.undo_stack.isClean()
-        self.setWindowTitle(f"nnsim — {self.controller.trainer.data.name}{'' if clean else ' *'}")
+        self.setWindowTitle(self.files.title())  # scene files: file name, and * for unsaved changes
 
     def _set_controls_enabled(self, enabled: bool) -> None:
         for action in self.transport.actions_list:
@@ -380,8 +453,14 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.watch_dock], [240], Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self.files.confirm_close():  # scene files: Save / Discard / Cancel unsaved changes
+            event.ignore()
+            return
+        self.files.finish()
         self.runner.shutdown()
-        self.controller.undo_stack.cleanChanged.disconnect(self._on_clean_changed)
+        if not getattr(self, "_closed", False):  # a window may be closed twice (tests, restore)
+            self._closed = True
+            self.controller.undo_stack.cleanChanged.disconnect(self._on_clean_changed)
         super().closeEvent(event)
 
 

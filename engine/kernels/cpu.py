@@ -285,6 +285,7 @@ def act_backward(code, alpha, z, y, gy, gz):
 # BLAS for the rest
 
 _SMALL_FLOPS = 16384
+_MIN_ROW = 8  # the loops vectorise along rows of at least this many values
 
 
 @njit(**_JIT)
@@ -292,7 +293,7 @@ def matmul(x, w, out):
     """out = x @ w; x (n, k), w (k, m)."""
     n, k = x.shape
     m = w.shape[1]
-    if n * k * m > _SMALL_FLOPS:
+    if n * k * m > _SMALL_FLOPS or m < _MIN_ROW:
         np.dot(x, w, out)
         return
     for i in range(n):
@@ -309,7 +310,7 @@ def matmul_tn(x, g, out):
     """out = x.T @ g; x (n, k), g (n, m) -> (k, m): a weight gradient."""
     n, k = x.shape
     m = g.shape[1]
-    if n * k * m > _SMALL_FLOPS:
+    if n * k * m > _SMALL_FLOPS or m < _MIN_ROW:
         np.dot(x.T, g, out)
         return
     for p in range(k):
@@ -327,7 +328,7 @@ def matmul_nt(g, w, out):
     """out = g @ w.T; g (n, m), w (k, m) -> (n, k): an input gradient."""
     n, m = g.shape
     k = w.shape[0]
-    if n * k * m > _SMALL_FLOPS:
+    if n * k * m > _SMALL_FLOPS or m < _MIN_ROW:
         np.dot(g, w.T, out)
         return
     for i in range(n):
