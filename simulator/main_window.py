@@ -447,7 +447,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._size_docks)
 
     def _size_docks(self) -> None:
-        self.resizeDocks([self.palette_dock, self.output_dock], [330, 360], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.palette_dock, self.output_dock], [350, 360], Qt.Orientation.Horizontal)
         self.resizeDocks([self.palette_dock, self.data_dock], [210, 520], Qt.Orientation.Vertical)
         self.resizeDocks([self.output_dock, self.settings_dock], [400, 420], Qt.Orientation.Vertical)
         self.resizeDocks([self.watch_dock], [240], Qt.Orientation.Vertical)

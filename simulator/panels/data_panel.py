@@ -344,7 +344,7 @@ class DataPanel(QWidget):
             box = QCheckBox(FEATURE_LABELS[name])
             box.setToolTip(f"Feed {FEATURE_LABELS[name]} of each point to the network (at least one feature)")
             box.toggled.connect(self._on_features)
-            grid.addWidget(box, i // 4, i % 4)
+            grid.addWidget(box, i // 3, i % 3)
             self.feature_boxes[name] = box
         self.features_widget = QWidget()
         self.features_widget.setLayout(grid)
