@@ -349,12 +349,14 @@ def gather_batch(X, T, L, perm, start, rows, acts, tb, lb, mb, in_off):
     d = X.shape[1]
     k = T.shape[1]
     xb = view(acts, in_off, mb, rows, d)
+    tb2 = tb[: rows * k].reshape((rows, k))
+    order = perm[start : start + rows]
     for r in range(rows):
-        i = perm[start + r]
+        i = order[r]
         for c in range(d):
             xb[r, c] = X[i, c]
         for c in range(k):
-            tb[r * k + c] = T[i, c]
+            tb2[r, c] = T[i, c]
         lb[r] = L[i]
 
 
@@ -373,11 +375,20 @@ def forward_op(k, ops, op_inputs, fops, params, acts, zs, mb, rows, training, se
         z = view(zs, ops[k, C_Z], mb, rows, width)
         matmul(x, pview(params, ops[k, C_W], n_in, width), z)
         b_off = ops[k, C_B]
+        act = ops[k, C_ACT]
         if b_off >= 0:
+            bias = params[b_off : b_off + width]
+            if act == 1:  # relu, the common case of big layers: bias and activation in one pass
+                for r in range(rows):
+                    for c in range(width):
+                        v = z[r, c] + bias[c]
+                        z[r, c] = v
+                        y[r, c] = v if v > 0 else 0.0
+                return
             for r in range(rows):
                 for c in range(width):
-                    z[r, c] += params[b_off + c]
-        act_forward(ops[k, C_ACT], fops[k, F_ALPHA], z, y)
+                    z[r, c] += bias[c]
+        act_forward(act, fops[k, F_ALPHA], z, y)
     elif code == OP_ACT:
         x = view(acts, ops[first, C_OUT], mb, rows, width)
         act_forward(ops[k, C_ACT], fops[k, F_ALPHA], x, y)
@@ -431,12 +442,13 @@ def loss_grad(loss, mode, y, tb, gy, write_grad):
     ``y`` is (rows, k) outputs; ``tb`` the flat targets, row-major (rows, k).
     """
     rows, k = y.shape
+    t2 = tb[: rows * k].reshape((rows, k))
     total = 0.0
     if loss == LOSS_MSE or loss == LOSS_MAE:
         n = rows * k
         for r in range(rows):
             for c in range(k):
-                d = y[r, c] - tb[r * k + c]
+                d = y[r, c] - t2[r, c]
                 if loss == LOSS_MSE:
                     total += d * d
                     if write_grad:
@@ -450,7 +462,7 @@ def loss_grad(loss, mode, y, tb, gy, write_grad):
         for r in range(rows):
             if mode == MODE_FUSED:
                 for c in range(k):
-                    t = tb[r * k + c]
+                    t = t2[r, c]
                     if t != 0.0:
                         p = y[r, c]
                         total -= t * (math.log(p) if p > 1e-30 else -69.07755278982137)
@@ -466,7 +478,7 @@ def loss_grad(loss, mode, y, tb, gy, write_grad):
                     s += math.exp(y[r, c] - mx)
                 lse = mx + math.log(s)
                 for c in range(k):
-                    t = tb[r * k + c]
+                    t = t2[r, c]
                     total -= t * (y[r, c] - lse)
                     if write_grad:
                         gy[r, c] = (math.exp(y[r, c] - lse) - t) / rows
@@ -475,7 +487,7 @@ def loss_grad(loss, mode, y, tb, gy, write_grad):
     n = rows * k
     for r in range(rows):
         for c in range(k):
-            t = tb[r * k + c]
+            t = t2[r, c]
             v = y[r, c]
             if mode == MODE_LOGITS:
                 total += max(v, 0.0) - v * t + math.log1p(math.exp(-abs(v)))
@@ -556,19 +568,28 @@ def backward_op(
         z = view(zs, ops[k, C_Z], mb, rows, width)
         y = view(acts, ops[k, C_OUT], mb, rows, width)
         gz = view(gzs, ops[k, C_Z], mb, rows, width)
-        if fused:
-            gz[:, :] = gy
-        else:
-            act_backward(ops[k, C_ACT], fops[k, F_ALPHA], z, y, gy, gz)
-        w = pview(params, ops[k, C_W], n_in, width)
-        matmul_tn(x, gz, pview(grads, ops[k, C_W], n_in, width))
         b_off = ops[k, C_B]
+        gb = grads[b_off : b_off + width] if b_off >= 0 else grads[:0]
         if b_off >= 0:
             for c in range(width):
-                grads[b_off + c] = 0.0
+                gb[c] = 0.0
+        if not fused and ops[k, C_ACT] == 1 and b_off >= 0:  # relu: gradient and bias sum in one pass
             for r in range(rows):
                 for c in range(width):
-                    grads[b_off + c] += gz[r, c]
+                    g = gy[r, c] if z[r, c] > 0 else 0.0
+                    gz[r, c] = g
+                    gb[c] += g
+        else:
+            if fused:
+                gz[:, :] = gy
+            else:
+                act_backward(ops[k, C_ACT], fops[k, F_ALPHA], z, y, gy, gz)
+            if b_off >= 0:
+                for r in range(rows):
+                    for c in range(width):
+                        gb[c] += gz[r, c]
+        w = pview(params, ops[k, C_W], n_in, width)
+        matmul_tn(x, gz, pview(grads, ops[k, C_W], n_in, width))
         if ops[first, C_OP] == OP_INPUT and not input_grad:
             return
         if ncons[first] == 1:
@@ -662,66 +683,73 @@ def update(params, grads, m1, m2, segs, H, IH, t, delta, hw):
             continue
         off = segs[s, S_OFF]
         end = off + segs[s, S_SIZE]
+        # slices indexed from 0: the compiler then knows no index is negative, and vectorises
+        ps = params[off:end]
+        gs = grads[off:end]
+        ms = m1[off:end] if m1.shape[0] == params.shape[0] else m1[:0]
+        vs = m2[off:end] if m2.shape[0] == params.shape[0] else m2[:0]
+        ds = delta[off:end] if keep_delta else delta[:0]
+        n = ps.shape[0]
         if segs[s, S_REG] != 0 and (hw[10] != 0 or hw[11] != 0):
             l2 = hw[10]
             l1 = hw[11]
-            for i in range(off, end):
-                p = params[i]
-                grads[i] += l2 * p + l1 * (one if p > 0 else (-one if p < 0 else zero))
-        nonfinite = False
+            for i in range(n):
+                p = ps[i]
+                gs[i] += l2 * p + l1 * (one if p > 0 else (-one if p < 0 else zero))
+        nonfinite = 0
         if opt == OPT_ADAM:
-            for i in range(off, end):
-                p = params[i]
-                g = grads[i]
-                m = m1[i] + omb1 * (g - m1[i])
-                v = m2[i] * b2p + omb2 * g * g
-                m1[i] = m
-                m2[i] = v
+            for i in range(n):
+                p = ps[i]
+                g = gs[i]
+                m = ms[i] + omb1 * (g - ms[i])
+                v = vs[i] * b2p + omb2 * g * g
+                ms[i] = m
+                vs[i] = v
                 new = p - step_size * (m / (math.sqrt(v) / bc2 + eps))
-                params[i] = new
+                ps[i] = new
                 nonfinite |= (new - new) != 0
                 if keep_delta:
-                    delta[i] = new - p
+                    ds[i] = new - p
         elif opt == OPT_RMSPROP:
-            for i in range(off, end):
-                p = params[i]
-                g = grads[i]
-                v = m2[i] * rho + omrho * g * g
-                m2[i] = v
+            for i in range(n):
+                p = ps[i]
+                g = gs[i]
+                v = vs[i] * rho + omrho * g * g
+                vs[i] = v
                 avg = math.sqrt(v) + eps
                 if mom != 0:
-                    b = m1[i] * mom + g / avg
-                    m1[i] = b
+                    b = ms[i] * mom + g / avg
+                    ms[i] = b
                     new = p - lr * b
                 else:
                     new = p - lr * (g / avg)
-                params[i] = new
+                ps[i] = new
                 nonfinite |= (new - new) != 0
                 if keep_delta:
-                    delta[i] = new - p
+                    ds[i] = new - p
         elif mom != 0:
-            for i in range(off, end):
-                p = params[i]
-                g = grads[i]
-                b = m1[i] * mom + g
-                m1[i] = b
+            for i in range(n):
+                p = ps[i]
+                g = gs[i]
+                b = ms[i] * mom + g
+                ms[i] = b
                 g = g + mom * b if nesterov else b
                 new = p - lr * g
-                params[i] = new
+                ps[i] = new
                 nonfinite |= (new - new) != 0
                 if keep_delta:
-                    delta[i] = new - p
+                    ds[i] = new - p
         elif keep_delta:
-            for i in range(off, end):
-                p = params[i]
-                new = p - lr * grads[i]
-                params[i] = new
+            for i in range(n):
+                p = ps[i]
+                new = p - lr * gs[i]
+                ps[i] = new
                 nonfinite |= (new - new) != 0
-                delta[i] = new - p
+                ds[i] = new - p
         else:
-            for i in range(off, end):
-                new = params[i] - lr * grads[i]
-                params[i] = new
+            for i in range(n):
+                new = ps[i] - lr * gs[i]
+                ps[i] = new
                 nonfinite |= (new - new) != 0
         if bad < 0 and nonfinite:
             bad = s
