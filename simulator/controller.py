@@ -306,9 +306,19 @@ class SceneController(QObject):
         ok = self._edit(net, f"Insert '{new_id}' after '{layer_id}'", positions=positions)
         return new_id if ok else None
 
-    def move_layers(self, moves: dict[str, Point]) -> None:
-        """Move layers on the canvas (merged into one undo step while dragging)."""
+    def move_layers(self, moves: dict[str, Point]) -> bool:
+        """Move layers on the canvas (merged into one undo step while dragging).
+
+        A move that includes a locked layer is refused as a whole (the others stay where they are).
+        """
+        locked = next((layer_id for layer_id in sorted(moves) if self.is_locked(layer_id)), None)
+        if locked is not None:
+            self._refuse_locked(locked)
+            if any(self._state.positions.get(k) != v for k, v in moves.items()):
+                self.positions_changed.emit()  # the canvas puts dragged items back
+            return False
         self._push_layout({**self._state.positions, **moves}, "Move", "move:" + ",".join(sorted(moves)))
+        return True
 
     def set_weight(self, key: str, index: tuple[int, ...], value: float) -> bool:
         """Type a new value for one weight (as the Playground allows)."""
@@ -344,7 +354,12 @@ class SceneController(QObject):
         return self._edit(net, text, feature_maps=maps, dataset=dataset)
 
     def auto_layout(self) -> None:
-        self._push_layout(auto_layout(self.network), "Arrange layers", "")
+        """Arrange the layers in columns; locked layers stay where they are (outside teacher mode)."""
+        positions = auto_layout(self.network)
+        for layer_id, where in self._state.positions.items():
+            if self.is_locked(layer_id):
+                positions[layer_id] = where
+        self._push_layout(positions, "Arrange layers", "")
 
     # ------------------------------------------------------------------------------- internals
     def _refuse(self, exc: Exception) -> None:

@@ -373,6 +373,8 @@ class MainWindow(QMainWindow):
         c.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.decision_view.set_scene(c.trainer.model, c.trainer.data)
         self.watch_tabs.currentChanged.connect(lambda _i: self.refresh())
+        # hover formulas: weight and neuron tooltips show the shown phase's formula with its numbers
+        self.canvas.set_formula_source(lambda: (self.runner.trace, self.controller.trainer))
 
     # ----------------------------------------------------------------------------- slots
     def refresh(self) -> None:

@@ -252,7 +252,9 @@ class SceneFiles(QObject):
     # ----------------------------------------------------------------------------- state
     def _state_token(self) -> tuple:
         t = self.window.controller.trainer
-        return (id(t), t.step_count, t.settings)
+        annotations = getattr(getattr(self.window, "canvas", None), "graph_scene", None)
+        notes = getattr(getattr(annotations, "annotations", None), "revision", 0)  # moved or edited notes
+        return (id(t), t.step_count, t.settings, notes)
 
     def mark_saved(self) -> None:
         """The window's state is what the file holds: no ``*``."""

@@ -201,6 +201,9 @@ class TeacherControls(QObject):
             if target.isEnabled():
                 target.setEnabled(False)
         self._disabled = wanted
+        panel = getattr(self.window, "training_panel", None)
+        if panel is not None and hasattr(panel, "apply_locks"):
+            panel.apply_locks()  # single training settings locked by name ("training.batch_size")
 
     def _targets(self) -> list:
         found: list = []
@@ -355,7 +358,12 @@ def install_classroom(window) -> None:
     _remove_previous(window)
 
     # the lesson, tabbed with the settings
-    window.lesson_panel = LessonPanel(window.controller, window.runner, lambda n: show_panel(window, n))
+    window.lesson_panel = LessonPanel(
+        window.controller,
+        window.runner,
+        lambda n: show_panel(window, n),
+        data_panel=getattr(window, "data_panel", None),
+    )
     scene = getattr(window, "scene", None)
     window.lesson_panel.set_lesson(getattr(scene, "lesson", None))
     window.lesson_panel.action_done.connect(lambda text: window.statusBar().showMessage(text, 6000))
@@ -381,6 +389,9 @@ def install_classroom(window) -> None:
     # notes and arrows: anyone may add them (they are drawings, not edits of the network)
     window.annotations = annotations_of(window.canvas.graph_scene)
     window.annotations.watch_keys(window.canvas)
+    files = getattr(window, "files", None)
+    if files is not None:  # a moved, edited, added or deleted note or arrow is an unsaved change
+        window.annotations.changed.connect(files.update_title)
     window.add_note_action = QAction("Add &note", window)
     window.add_note_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
     window.add_note_action.setToolTip("Put a sticky note on the canvas (double-click it to write)")

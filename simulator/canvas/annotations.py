@@ -5,7 +5,9 @@
 - :class:`ArrowItem`: an arrow; drag its body to move it, drag either round end to move that end.
 - :class:`Annotations`: keeps the notes and arrows of one ``GraphScene`` in its own list (the scene's
   ``rebuild`` only replaces layer and link items; after each rebuild the annotations are put back if
-  anything took them out) and deletes the selected ones with Delete.
+  anything took them out) and deletes the selected ones with Delete. Adding and deleting are undo
+  steps on the scene controller's ``undo_stack``; every change (moving, resizing, a new text or
+  colour) counts up ``revision`` and emits ``changed``, so the window can show unsaved changes.
 - :class:`LockBadges`: a small padlock at the top-right of every layer the teacher locked.
 
 ``notes_from_scene`` / ``arrows_from_scene`` / ``put_annotations`` turn them into ``engine.scene``
@@ -15,7 +17,7 @@
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -25,6 +27,7 @@ from PySide6.QtGui import (
     QPainterPathStroker,
     QPen,
     QPolygonF,
+    QUndoCommand,
 )
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -61,6 +64,14 @@ class _NoteText(QGraphicsTextItem):
         self.setTextCursor(cursor)
 
 
+def _touched(item: QGraphicsItem) -> None:
+    """Tell the scene's :class:`Annotations` that ``item`` changed (moved, resized, new text or colour)."""
+    scene = item.scene()
+    annotations = getattr(scene, "annotations", None) if scene is not None else None
+    if annotations is not None:
+        annotations.touch()
+
+
 class NoteItem(QGraphicsObject):
     """A sticky note at ``position`` (its top-left corner, scene coordinates) of ``size``."""
 
@@ -87,6 +98,8 @@ class NoteItem(QGraphicsObject):
         self.text_item.setDefaultTextColor(QColor("#3c3a2a"))
         self.text_item.setPos(4.0, 4.0)
         self._fit_text()
+        self._press_state: Note | None = None
+        self.text_item.document().contentsChanged.connect(lambda: _touched(self))
 
     # ------------------------------------------------------------------ values
     @property
@@ -104,8 +117,10 @@ class NoteItem(QGraphicsObject):
         self.update()
 
     def set_color(self, color: str) -> None:
-        self.color = QColor(color)
-        self.update()
+        if QColor(color) != self.color:
+            self.color = QColor(color)
+            self.update()
+            _touched(self)
 
     def to_note(self) -> Note:
         return Note(
@@ -147,6 +162,7 @@ class NoteItem(QGraphicsObject):
         super().hoverMoveEvent(event)
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
+        self._press_state = self.to_note()
         if event.button() == Qt.MouseButton.LeftButton and self._in_corner(event.pos()):
             self._resizing = True
             event.accept()
@@ -162,8 +178,11 @@ class NoteItem(QGraphicsObject):
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
         if self._resizing:
             self._resizing = False
-            return
-        super().mouseReleaseEvent(event)
+        else:
+            super().mouseReleaseEvent(event)
+        if self._press_state is not None and self._press_state != self.to_note():
+            _touched(self)  # moved or resized
+        self._press_state = None
 
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
         self.edit_text()
@@ -216,6 +235,16 @@ class _Handle(QGraphicsObject):
             self.parentItem().ends_moved()
         return super().itemChange(change, value)
 
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
+        self._from = self.pos()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
+        super().mouseReleaseEvent(event)
+        if getattr(self, "_from", None) is not None and self._from != self.pos():
+            _touched(self.parentItem())
+        self._from = None
+
 
 class ArrowItem(QGraphicsObject):
     """An arrow from ``start`` to ``end`` (scene coordinates) with a filled head at ``end``."""
@@ -235,6 +264,17 @@ class ArrowItem(QGraphicsObject):
         self.start_handle = _Handle(self, QPointF(*start))
         self.end_handle = _Handle(self, QPointF(*end))
         self.ends_moved()
+        self._press_state: Arrow | None = None
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
+        self._press_state = self.to_arrow()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
+        super().mouseReleaseEvent(event)
+        if self._press_state is not None and self._press_state != self.to_arrow():
+            _touched(self)
+        self._press_state = None
 
     @property
     def start(self) -> tuple[float, float]:
@@ -290,14 +330,44 @@ class ArrowItem(QGraphicsObject):
         p.drawPolygon(QPolygonF([tip, base + n * head * 0.5, base - n * head * 0.5]))
 
 
+class _AnnotationCommand(QUndoCommand):
+    """Adding (``adding=True``) or deleting notes and arrows, as one undo step."""
+
+    def __init__(self, annotations: Annotations, items: list[QGraphicsItem], adding: bool, text: str) -> None:
+        super().__init__(text)
+        self.annotations = annotations
+        self.items = list(items)  # kept alive here while out of the scene
+        self.adding = adding
+
+    def redo(self) -> None:
+        for item in self.items:
+            (self.annotations._insert if self.adding else self.annotations._take)(item)
+        self.annotations.changed.emit()  # the undo stack itself says whether this is unsaved
+
+    def undo(self) -> None:
+        for item in reversed(self.items):
+            (self.annotations._take if self.adding else self.annotations._insert)(item)
+        self.annotations.changed.emit()
+
+
 class Annotations(QObject):
-    """The notes and arrows of ``graph_scene``, kept in their own list so rebuilds never lose them."""
+    """The notes and arrows of ``graph_scene``, kept in their own list so rebuilds never lose them.
+
+    Signals
+    -------
+    changed()
+        A note or arrow was added, deleted, moved, resized, recoloured or got new text.
+    """
+
+    changed = Signal()
 
     def __init__(self, graph_scene: QGraphicsScene) -> None:
         super().__init__(graph_scene)
         self.scene = graph_scene
         self.notes: list[NoteItem] = []
         self.arrows: list[ArrowItem] = []
+        self.revision = 0  # counts changes; the scene file compares it with the one saved
+        self._quiet = 0
         graph_scene.annotations = self  # the items' context menus find it here
         rebuilt = getattr(graph_scene, "rebuilt", None)
         if rebuilt is not None:
@@ -312,6 +382,42 @@ class Annotations(QObject):
             if item.scene() is not self.scene:
                 self.scene.addItem(item)
 
+    @property
+    def undo_stack(self):
+        """The scene controller's undo stack (None for a bare scene: changes then cannot be undone)."""
+        controller = getattr(self.scene, "controller", None)
+        return getattr(controller, "undo_stack", None)
+
+    def touch(self) -> None:
+        """Count a change (not while a scene's notes are being put in place)."""
+        if not self._quiet:
+            self.revision += 1
+            self.changed.emit()
+
+    def _insert(self, item: QGraphicsItem) -> None:
+        group = self.notes if isinstance(item, NoteItem) else self.arrows
+        if item not in group:
+            group.append(item)
+        if item.scene() is not self.scene:
+            self.scene.addItem(item)
+
+    def _take(self, item: QGraphicsItem) -> None:
+        for group in (self.notes, self.arrows):
+            if item in group:
+                group.remove(item)
+        if item.scene() is not None:
+            item.setSelected(False)
+            item.scene().removeItem(item)
+
+    def _do(self, items: list[QGraphicsItem], adding: bool, text: str) -> None:
+        command = _AnnotationCommand(self, items, adding, text)
+        stack = self.undo_stack
+        if stack is None or self._quiet:
+            command.redo()
+            self.touch()  # no undo stack to remember it: count it as a change
+        else:
+            stack.push(command)  # runs redo()
+
     def add_note(
         self,
         text: str = "",
@@ -319,9 +425,9 @@ class Annotations(QObject):
         size: tuple[float, float] = (200.0, 100.0),
         color: str = NOTE_COLOURS["Yellow"],
     ) -> NoteItem:
+        """Put a sticky note on the canvas (one undo step)."""
         item = NoteItem(text, position or self._free_spot(), size, color)
-        self.scene.addItem(item)
-        self.notes.append(item)
+        self._do([item], True, "Add a note")
         return item
 
     def add_arrow(
@@ -334,20 +440,18 @@ class Annotations(QObject):
             x, y = self._free_spot()
             start, end = (x, y + 60.0), (x + 120.0, y)
         item = ArrowItem(start, end, color)
-        self.scene.addItem(item)
-        self.arrows.append(item)
+        self._do([item], True, "Add an arrow")
         return item
 
     def remove(self, item: QGraphicsItem) -> None:
-        for group in (self.notes, self.arrows):
-            if item in group:
-                group.remove(item)
-                if item.scene() is not None:
-                    item.scene().removeItem(item)
+        """Delete one note or arrow (one undo step)."""
+        if item in self.items():
+            self._do([item], False, "Delete a note" if isinstance(item, NoteItem) else "Delete an arrow")
 
     def clear(self) -> None:
+        """Take out every note and arrow (not an undo step: a new scene is being shown)."""
         for item in self.items():
-            self.remove(item)
+            self._take(item)
 
     def selected(self) -> list[QGraphicsItem]:
         return [i for i in self.items() if i.isSelected()]
@@ -355,8 +459,8 @@ class Annotations(QObject):
     def delete_selected(self) -> bool:
         """Remove the selected notes and arrows; True if there were any."""
         chosen = self.selected()
-        for item in chosen:
-            self.remove(item)
+        if chosen:
+            self._do(chosen, False, "Delete notes and arrows" if len(chosen) > 1 else "Delete a note")
         return bool(chosen)
 
     def editing(self) -> bool:
@@ -409,11 +513,15 @@ def arrows_from_scene(graph_scene: QGraphicsScene) -> tuple[Arrow, ...]:
 def put_annotations(graph_scene: QGraphicsScene, notes: tuple[Note, ...], arrows: tuple[Arrow, ...]) -> None:
     """Replace the scene's notes and arrows with ``notes`` and ``arrows``."""
     annotations = annotations_of(graph_scene)
-    annotations.clear()
-    for n in notes:
-        annotations.add_note(n.text, tuple(n.position), tuple(n.size), n.color)
-    for a in arrows:
-        annotations.add_arrow(tuple(a.start), tuple(a.end), a.color)
+    annotations._quiet += 1  # the scene's own notes: no undo step, no unsaved change
+    try:
+        annotations.clear()
+        for n in notes:
+            annotations.add_note(n.text, tuple(n.position), tuple(n.size), n.color)
+        for a in arrows:
+            annotations.add_arrow(tuple(a.start), tuple(a.end), a.color)
+    finally:
+        annotations._quiet -= 1
 
 
 # ---------------------------------------------------------------------------------- lock badges

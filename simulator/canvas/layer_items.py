@@ -128,15 +128,24 @@ class NeuronLayerItem(LayerItem):
         if self.values is None:
             return head + ": " + (self.info.unfinished or "no values yet")
         text = f"{head}: {what} {fmt(float(self.values[i]))} (mean over the current batch)"
+        scene = self.scene()
+        formula = ""
+        if hasattr(scene, "neuron_formula_text") and not isinstance(self.spec, Input):
+            formula = scene.neuron_formula_text(self.layer_id, i)
+        if formula:
+            text += "\n" + formula
         if self.has_heatmaps:
             text += "\nThe disc shows its output over the input plane; click to enlarge it."
         return text
 
     def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         unit = self.neuron_at(event.pos())
+        if unit is not None:
+            self.setToolTip(self.unit_text(unit))  # the formula follows the phase shown
         if unit != self._hover_unit:
             self._hover_unit = unit
-            self.setToolTip(self.base_tooltip() if unit is None else self.unit_text(unit))
+            if unit is None:
+                self.setToolTip(self.base_tooltip())
             self.update()
 
     def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from engine import Dense, Input
+from simulator import formulas
 from simulator.canvas.activity import Activity
 from simulator.canvas.balloon import BalloonItem, refusal_balloon
 from simulator.canvas.colors import fmt
@@ -87,6 +88,8 @@ class GraphScene(QGraphicsScene):
         self._press_positions: dict[str, QPointF] = {}
         self._refresh_pending = False
         self._data = None  # the dataset the items were built for (labels, heatmaps)
+        # () -> (BatchTrace, Trainer) or None: where hover tooltips find the phase's numbers
+        self.formula_source: Callable[[], tuple] | None = None
         self._connections = [
             (controller.structure_changed, self.rebuild),
             (controller.positions_changed, self.sync_positions),
@@ -327,6 +330,42 @@ class GraphScene(QGraphicsScene):
     def arrange(self) -> None:
         """The controller's automatic layout."""
         self.controller.auto_layout()
+
+    # ------------------------------------------------------------------------------ formulas
+    def _formula_inputs(self) -> tuple | None:
+        if self.formula_source is None:
+            return None
+        try:
+            found = self.formula_source()
+        except Exception:  # noqa: BLE001 - a tooltip must never break the canvas
+            return None
+        if not found or found[0] is None or not len(found[0]):
+            return None
+        return found
+
+    def weight_formula_text(self, key: str, index: tuple[int, ...]) -> str:
+        """The formula of weight ``key[index]`` in the phase shown, with its numbers, or ""."""
+        found = self._formula_inputs()
+        if found is None:
+            return ""
+        trace, trainer = found
+        try:
+            formula = formulas.weight_formula(trace, trainer.model, trainer.settings, key, tuple(index))
+        except Exception:  # noqa: BLE001 - e.g. the network changed since the phase was shown
+            return ""
+        return "" if formula is None else formula.text
+
+    def neuron_formula_text(self, layer_id: str, unit: int) -> str:
+        """The formula of neuron ``unit`` of ``layer_id`` in the phase shown, with its numbers, or ""."""
+        found = self._formula_inputs()
+        if found is None:
+            return ""
+        trace, trainer = found
+        try:
+            formula = formulas.neuron_formula(trace, trainer.model, trainer.settings, layer_id, int(unit))
+        except Exception:  # noqa: BLE001 - e.g. a layer the phase does not know
+            return ""
+        return "" if formula is None else formula.text
 
     # ------------------------------------------------------------------------------ connecting
     def begin_connect(self, port: PortItem, pos: QPointF) -> None:

@@ -60,6 +60,7 @@ class CanvasView(QGraphicsView):
         self.graph_scene = GraphScene(controller, self)
         self.setScene(self.graph_scene)
         self.phase_event: PhaseEvent | None = None
+        self._formula_source = None
         self.setRenderHints(
             QPainter.RenderHint.Antialiasing
             | QPainter.RenderHint.SmoothPixmapTransform
@@ -93,6 +94,20 @@ class CanvasView(QGraphicsView):
     def refresh(self) -> None:
         """Redraw values (weights, heatmaps, neuron colours) for the current trainer; cheap."""
         self.graph_scene.refresh()
+
+    def set_formula_source(self, source) -> None:
+        """Let hover tooltips show formulas with numbers: ``source() -> (BatchTrace, Trainer)``.
+
+        The window passes ``lambda: (runner.trace, controller.trainer)``; formulas show only while a
+        phase is shown (:meth:`show_phase`).
+        """
+        self._formula_source = source
+        self.graph_scene.formula_source = self._formula_inputs if source is not None else None
+
+    def _formula_inputs(self) -> tuple | None:
+        if self.phase_event is None or self._formula_source is None:
+            return None
+        return self._formula_source()
 
     def show_phase(self, event: PhaseEvent | None) -> None:
         """Mark the layer of a training phase (a glow) and keep the event; None clears the mark."""

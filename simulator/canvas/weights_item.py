@@ -171,6 +171,17 @@ class WeightsItem(QGraphicsItem):
         g, i, j = self.locate(k)
         return f"weight {g.source}\u2192{g.target} [{i}, {j}] = {fmt(float(self.values[k]))}"
 
+    def hover_text(self, k: int) -> str:
+        """The tooltip of line ``k``: its value and, while a phase is shown, the formula with numbers."""
+        text = self.describe(k)
+        scene = self.scene()
+        if scene is not None and hasattr(scene, "weight_formula_text"):
+            g, i, j = self.locate(k)
+            formula = scene.weight_formula_text(g.key, (i, j))
+            if formula:
+                text += "\n" + formula
+        return text + "\nClick to type a new value."
+
     def line_at(self, point: QPointF, slack: float = 2.0) -> int | None:
         """The shown line nearest ``point`` (scene coordinates) within its half width + ``slack``."""
         if not len(self._lines):
@@ -226,9 +237,12 @@ class WeightsItem(QGraphicsItem):
     # ------------------------------------------------------------------------------ mouse
     def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         k = self.line_at(event.scenePos())
+        if k is not None:
+            self.setToolTip(self.hover_text(k))  # the formula follows the phase shown
         if k != self._hover:
             self._hover = k
-            self.setToolTip("" if k is None else self.describe(k) + "\nClick to type a new value.")
+            if k is None:
+                self.setToolTip("")
             self.update()
 
     def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:

@@ -5,7 +5,7 @@ as if the student had used the window's own controls, so locks and the engine's 
 
 - ``run_steps`` / ``run_epochs``: train that many mini-batches / epochs;
 - ``select_layer``: select the layer on the canvas and in the inspector;
-- ``set_param``: change one setting (training settings and layer parameters);
+- ``set_param``: change one setting (training settings, data set settings and layer parameters);
 - ``reset``: fresh weights, step 0;
 - ``show_panel``: open a panel (the window passes a ``show_panel`` callback).
 
@@ -55,6 +55,24 @@ def action_label(action: dict[str, Any]) -> str:
     if kind == "show_panel":
         return f"Open the {action.get('panel', '')} panel"
     return str(kind or "action")
+
+
+def dataset_changes(name: str, value: Any) -> dict[str, Any]:
+    """The data panel's ``DataChoice`` fields for the setting ``dataset.<name>`` = ``value``."""
+    if name == "kind":
+        return {"source": str(value)}
+    if name == "noise":  # a share 0..0.5 in scenes; the panel counts percent
+        return {"noise": int(round(100 * float(value)))}
+    if name == "train_ratio":
+        return {"train_percent": int(round(100 * float(value)))}
+    if name == "test_ratio":
+        return {"train_percent": int(round(100 * (1 - float(value))))}
+    if name in ("n_points", "seed", "n_classes"):
+        return {name: int(value)}
+    if name == "features":
+        names = [value] if isinstance(value, str) else list(value)
+        return {"features": tuple(str(n) for n in names)}
+    raise ValueError(f"'dataset.{name}' cannot be set from a lesson step")
 
 
 class StepWidget(QFrame):
@@ -123,6 +141,8 @@ class LessonPanel(QWidget):
     runner : TrainingRunner
     show_panel : callable, optional
         ``show_panel(name) -> bool`` opens one of the window's panels (``show_panel`` actions).
+    data_panel : DataPanel, optional
+        ``dataset.*`` settings go through it (its fields follow); without it they go to the controller.
 
     Signals
     -------
@@ -141,12 +161,15 @@ class LessonPanel(QWidget):
         runner,
         show_panel: Callable[[str], bool] | None = None,
         parent: QWidget | None = None,
+        data_panel=None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.runner = runner
         self.show_panel = show_panel
+        self.data_panel = data_panel
         self.lesson: Lesson | None = None
+        self._data_refusal = ""
         self.steps: list[StepWidget] = []
         self.intro = QTextBrowser()
         self.intro.setOpenExternalLinks(True)
@@ -255,7 +278,9 @@ class LessonPanel(QWidget):
             if ok:
                 self.settings_changed.emit()
         elif group == "dataset":
-            return self._say(f"Changing '{param}' from a lesson step is not supported yet.", False)
+            ok = self._set_dataset(name, value)
+            if not ok:
+                return self._say(f"'{param}' was not changed: {self._data_refusal or 'refused'}.", False)
         else:
             nodes = {n.id: n for n in self.controller.network.nodes}
             if group not in nodes:
@@ -267,6 +292,32 @@ class LessonPanel(QWidget):
             if not ok:
                 return self._say(f"'{param}' was not changed (see the canvas).", False)
         return self._say(f"Set {param} = {value}." if ok else f"'{param}' was not changed.", ok)
+
+    def _set_dataset(self, name: str, value: Any) -> bool:
+        """Change one data set setting (``dataset.noise`` …) as the data panel would; one undo step."""
+        from simulator.panels.data_panel import DataChoice, build_dataset, infer_choice
+
+        self._data_refusal = ""
+        panel = self.data_panel
+        base = panel.choice if panel is not None else infer_choice(self.controller.dataset, DataChoice())
+        choice = dataclasses.replace(base, **dataset_changes(name, value))
+        if panel is not None:
+            ok = panel.apply_choice(choice)
+            if not ok:
+                self._data_refusal = panel.error.text() if hasattr(panel.error, "text") else ""
+            return ok
+        reasons: list[str] = []
+
+        def heard(_layer: str, why: str) -> None:
+            reasons.append(why)
+
+        self.controller.edit_refused.connect(heard)
+        try:
+            ok = self.controller.set_dataset(build_dataset(choice), f"Data: {name} = {value}")
+        finally:
+            self.controller.edit_refused.disconnect(heard)
+        self._data_refusal = "; ".join(reasons)
+        return ok
 
     def _set_training(self, name: str, value: Any) -> bool:
         trainer = self.runner.trainer

@@ -45,6 +45,24 @@ REGULARIZERS = {
     "l1": ("L1", "Adds rate·Σ|w| to the loss: pushes weights to exactly 0"),
     "l2": ("L2", "Adds rate/2·Σw² to the loss: keeps weights small"),
 }
+#: the lock names (docs/scene-format.md, "Setting names") that guard each field of the panel
+FIELD_LOCKS = {
+    "learning_rate": ("training.learning_rate",),
+    "batch_size": ("training.batch_size",),
+    "optimizer": ("training.optimizer",),
+    "sgd.momentum": ("training.optimizer", "training.momentum"),
+    "sgd.nesterov": ("training.optimizer", "training.momentum"),
+    "adam.beta1": ("training.optimizer",),
+    "adam.beta2": ("training.optimizer",),
+    "adam.eps": ("training.optimizer",),
+    "rmsprop.rho": ("training.optimizer",),
+    "rmsprop.eps": ("training.optimizer",),
+    "rmsprop.momentum": ("training.optimizer", "training.momentum"),
+    "loss": ("training.loss",),
+    "regularization": ("training.regularization",),
+    "regularization_rate": ("training.regularization", "training.regularization_rate"),
+}
+LOCK_NOTE = "🔒 Locked by the teacher"
 #: (field key, label, optimiser, tooltip, kind of widget, default)
 OPTIMIZER_FIELDS = (
     (
@@ -123,6 +141,8 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.errors: dict[str, ErrorLabel] = {}
+        self.fields: dict[str, QWidget] = {}  # field key → its widget (for locks)
+        self._tips: dict[str, str] = {}
         self.form = QFormLayout(self)
         self.form.addRow(note_label("Changes apply from the next step, also while training."))
 
@@ -195,7 +215,9 @@ class TrainingPanel(QWidget):
             "How strongly the penalty counts (only with L1 or L2)",
         )
         controller.trainer_changed.connect(self.refresh)
+        controller.trainer_changed.connect(self.apply_locks)
         self.refresh()
+        self.apply_locks()
 
     # ------------------------------------------------------------------------------- building
     def _add(self, key: str, text: str, widget: QWidget, tip: str) -> None:
@@ -205,6 +227,8 @@ class TrainingPanel(QWidget):
         widget.setToolTip(tip)
         self.form.addRow(label, box)
         self.errors[key] = error
+        self.fields[key] = widget
+        self._tips[key] = tip
 
     def _make_optimizer_field(self, key: str, widget_kind: str, default: float | bool) -> QWidget:
         if widget_kind == "check":
@@ -250,7 +274,7 @@ class TrainingPanel(QWidget):
         for kind, row in self._opt_rows.values():
             self.form.setRowVisible(row, kind == name)
         momentum = self.opt_fields["sgd.momentum"].value()
-        self.opt_fields["sgd.nesterov"].setEnabled(momentum > 0)
+        self.opt_fields["sgd.nesterov"].setEnabled(momentum > 0 and not self.locked_by("sgd.nesterov"))
 
     def _update_losses(self) -> None:
         for i in range(self.loss.count()):
@@ -258,6 +282,29 @@ class TrainingPanel(QWidget):
             why = loss_misfit(key, self.trainer)
             tip = LOSSES[key][1] + (f"\nNot available: {why}" if why else "")
             set_item_enabled(self.loss, i, not why, tip)
+
+    # ------------------------------------------------------------------------------- locks
+    def locked_by(self, field: str) -> str:
+        """The lock name (e.g. ``"training.batch_size"``) that keeps ``field`` from changing, or ""."""
+        for name in FIELD_LOCKS.get(field, ()):
+            group, _, param = name.partition(".")
+            if self.controller.is_locked(group, param):
+                return name
+        return ""
+
+    def apply_locks(self) -> None:
+        """Disable the fields a teacher locked (not in teacher mode) and say so in their tooltips.
+
+        Call after the locks or the teacher mode changed (``TeacherControls.enforce`` does).
+        """
+        for key, widget in self.fields.items():
+            lock = self.locked_by(key)
+            if key == "sgd.nesterov" and not lock:
+                widget.setEnabled(self.opt_fields["sgd.momentum"].value() > 0)
+            else:
+                widget.setEnabled(not lock)
+            tip = self._tips[key]
+            widget.setToolTip(f"{tip}\n{LOCK_NOTE} ({lock})" if lock else tip)
 
     # ------------------------------------------------------------------------------- editing
     def _build_optimizer(self) -> Optimizer:
@@ -298,6 +345,11 @@ class TrainingPanel(QWidget):
         """Build the change and hand it to the trainer; on refusal show why and go back."""
         trainer = self.trainer
         old = trainer.settings
+        lock = self.locked_by(field)
+        if lock:
+            self.refresh()  # the field goes back to the setting in use
+            self._show_refusal(field, f"'{lock}' is locked by the teacher")
+            return False
         try:
             trainer.configure(**make())
         except (NnsimError, ValueError, TypeError) as exc:
