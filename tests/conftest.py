@@ -57,3 +57,23 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         for nodeid in _skipped_reference:
             terminalreporter.write_line(f"SKIPPED reference: {nodeid}")
         terminalreporter.write_line("Reference tests must run here; the session fails.")
+
+
+READY_TIMEOUT_MS = 180_000  # the first window after install waits for the engine's kernels to compile
+
+
+@pytest.fixture
+def window(qtbot):
+    """The main window on its default scene, shown, with the engine ready."""
+    from simulator.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    if not w.ready:
+        with qtbot.waitSignal(w.engine_ready, timeout=READY_TIMEOUT_MS):
+            pass
+    yield w
+    w.runner.pause()
+    w.close()

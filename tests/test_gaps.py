@@ -12,23 +12,7 @@ from simulator.panels.training_panel import TrainingPanel
 
 pytestmark = pytest.mark.gui
 
-READY_TIMEOUT_MS = 180_000
 
-
-@pytest.fixture
-def window(qtbot):
-    from simulator.main_window import MainWindow
-
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    if not w.ready:
-        with qtbot.waitSignal(w.engine_ready, timeout=READY_TIMEOUT_MS):
-            pass
-    yield w
-    w.runner.pause()
-    w.close()
 
 
 # ------------------------------------------------------------------------- 1. training settings locks

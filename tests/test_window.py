@@ -8,27 +8,12 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from engine import Add, Dense, Phase
+from tests.conftest import READY_TIMEOUT_MS
 from tests.test_canvas import at, drop
 
 pytestmark = pytest.mark.gui
 
-READY_TIMEOUT_MS = 180_000  # the first run after install compiles the engine's kernels
 
-
-@pytest.fixture
-def window(qtbot):
-    from simulator.main_window import MainWindow
-
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    if not w.ready:
-        with qtbot.waitSignal(w.engine_ready, timeout=READY_TIMEOUT_MS):
-            pass
-    yield w
-    w.runner.pause()
-    w.close()
 
 
 def weights(window) -> np.ndarray:
