@@ -9,7 +9,9 @@ timeline logs them so a rewind replays the run exactly as it happened.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -28,6 +30,18 @@ from engine.program import Buffers
 from engine.timeline import DEFAULT_BUDGET, Snapshot, Timeline
 
 _EVAL_ROWS = 1024
+
+
+def _locked(method):
+    """Run ``method`` holding the trainer's lock, so a window may train on one thread and adjust
+    settings from another: each call waits at most for the compiled chunk in progress."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,7 @@ class Trainer:
         timeline_budget: int = DEFAULT_BUDGET,
         keyframe_interval: int = 256,
     ) -> None:
+        self._lock = threading.RLock()
         self.model = model
         self.seed = int(seed)
         self.shuffle = bool(shuffle)
@@ -218,6 +233,7 @@ class Trainer:
     def settings(self) -> Settings:
         return self._settings
 
+    @_locked
     def configure(self, **changes) -> None:
         """Change ``optimizer``, ``loss``, ``regularization`` or ``batch_size`` from the next step on."""
         self._finish_pending()
@@ -271,10 +287,12 @@ class Trainer:
         """The loss of every mini-batch so far, in order."""
         return self._losses[: self._n_losses].copy()
 
+    @_locked
     def snapshot(self) -> Snapshot:
         self._finish_pending()
         return self._snapshot_now()
 
+    @_locked
     def restore(self, snap: Snapshot) -> None:
         """Return to ``snap`` (from this run): weights, optimiser state, data order and history."""
         self._pending = None
@@ -292,6 +310,7 @@ class Trainer:
         cpu.epoch_permutation(self.seed, snap.epoch, self.perm, int(self.shuffle))
         self._apply_settings(self._settings_at(snap.step))
 
+    @_locked
     def load_progress(self, snap: Snapshot, history: History | None = None, step_losses=None) -> None:
         """Continue a saved run: state from ``snap``, with its recorded ``history`` and ``step_losses``.
 
@@ -327,6 +346,7 @@ class Trainer:
                 current = v
         return current
 
+    @_locked
     def rewind(self, step: int) -> None:
         """Go back to the start of ``step`` (0 = untrained) by restoring a keyframe and replaying exactly.
 
@@ -362,6 +382,7 @@ class Trainer:
         return current
 
     # ------------------------------------------------------------------------- editing hooks
+    @_locked
     def set_data(self, data: Dataset) -> None:
         """Train on another dataset from the next step on (the timeline restarts here).
 
@@ -373,6 +394,7 @@ class Trainer:
         self._attach(self.model, data, keep_state=True)
         self._restart_timeline()
 
+    @_locked
     def set_model(self, model: Model) -> None:
         """Continue with an edited model (``engine.editing``); optimiser state and timeline restart.
 
@@ -390,6 +412,7 @@ class Trainer:
         self._log_settings()
         self.timeline.add(self.snapshot())
 
+    @_locked
     def reset(self, seed: int | None = None) -> None:
         """Re-initialise the weights from the model's seed (or ``seed``) and start the run again."""
         self._pending = None
@@ -421,15 +444,16 @@ class Trainer:
         self._stop[0] = 0
         done = 0
         while done < n_steps:
-            step = self.step_count
-            chunk = min(n_steps - done, self.timeline.next_due(step) - step)
-            did = self._train_chunk(chunk, record=True, stop_at_epoch_end=stop_at_epoch_end)
-            done += did
-            code = int(self._status[L.ST_CODE])
-            if code in (L.STATUS_LOSS, L.STATUS_PARAM):
-                self._diverged(code)
-            if self.timeline.due(self.step_count):
-                self.timeline.add(self.snapshot())
+            with self._lock:  # released between chunks, so another thread can change settings
+                step = self.step_count
+                chunk = min(n_steps - done, self.timeline.next_due(step) - step)
+                did = self._train_chunk(chunk, record=True, stop_at_epoch_end=stop_at_epoch_end)
+                done += did
+                code = int(self._status[L.ST_CODE])
+                if code in (L.STATUS_LOSS, L.STATUS_PARAM):
+                    self._diverged(code)
+                if self.timeline.due(self.step_count):
+                    self.timeline.add(self.snapshot())
             if code in (L.STATUS_STOPPED, L.STATUS_EPOCH_END) or did < chunk:
                 break
         return done
@@ -559,6 +583,7 @@ class Trainer:
         return self.model.resolved.output
 
     # -------------------------------------------------------------------------- phase path
+    @_locked
     def step(self) -> None:
         """Run every phase of one mini-batch (finishing a half-walked one first)."""
         if self._pending is not None:
@@ -783,6 +808,7 @@ class Trainer:
         )
 
     # ---------------------------------------------------------------------------- evaluation
+    @_locked
     def evaluate(self, split: str = "test") -> tuple[float, float]:
         """(mean loss, accuracy) over the ``train`` or ``test`` set, without dropout."""
         self._finish_pending()

@@ -123,13 +123,19 @@ class SceneController(QObject):
     selection_changed = Signal(str)
 
     def __init__(
-        self, trainer: Trainer, positions: dict[str, Point] | None = None, parent: QObject | None = None
+        self,
+        trainer: Trainer,
+        positions: dict[str, Point] | None = None,
+        parent: QObject | None = None,
+        network: Network | None = None,
     ) -> None:
+        """``network`` is the drawn graph (unconnected layers included) whose trainable part the
+        trainer's model is; by default the trainer's own network."""
         super().__init__(parent)
         self.trainer = trainer
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
-        network = trainer.model.network
+        network = trainer.model.network if network is None else network
         self._state = SceneState(
             network, dict(positions or auto_layout(network)), trainer.model, trainer.data
         )

@@ -148,3 +148,72 @@ class FastForward(QObject):
         while not self._resume.wait(_POLL_SECONDS):
             if self._cancel.is_set():
                 return
+
+
+class PlayWorker(QObject):
+    """Plays at full speed: ``trainer.run`` in ~``chunk_seconds`` chunks in a daemon thread until stopped.
+
+    There is no handshake with the GUI thread: views redraw from the live weights and history while it
+    trains (the model's own work buffers serve the GUI; the trainer's are the worker's alone), so the GUI
+    thread must not call the trainer (``evaluate``, ``step``, ``configure``...) until :meth:`stop` returned.
+
+    Signals (emitted from the worker thread; connect with the default, queued, connection)
+    -------
+    failed(str)
+        The engine raised an error (the trainer is at its last good state); the worker has ended.
+    """
+
+    failed = Signal(str)
+
+    def __init__(self, trainer: Trainer, parent: QObject | None = None, chunk_seconds: float = CHUNK_SECONDS):
+        super().__init__(parent)
+        self.trainer = trainer
+        self.chunk_seconds = float(chunk_seconds)
+        self.error = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start training; the trainer belongs to the worker until :meth:`stop` returns."""
+        if self._thread is not None:
+            raise RuntimeError("a PlayWorker runs only once")
+        self._thread = threading.Thread(target=self._work, name="nnsim-play", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> str:
+        """Stop after the current step and wait for the thread; returns the engine's error or ``""``."""
+        self._stop.set()
+        self.trainer.request_stop()
+        if self._thread is not None:
+            while self._thread.is_alive():
+                self.trainer.request_stop()  # ``run`` clears the flag when it starts a chunk
+                self._thread.join(_POLL_SECONDS)
+        return self.error
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def ident(self) -> int | None:
+        """The worker thread's ``threading.get_ident()`` (None before :meth:`start`)."""
+        return None if self._thread is None else self._thread.ident
+
+    def _work(self) -> None:
+        t = self.trainer
+        n = 1
+        try:
+            while not self._stop.is_set():
+                start = time.perf_counter()
+                did = t.run(n)
+                elapsed = time.perf_counter() - start
+                if did <= 0 or elapsed <= 0:
+                    n = min(MAX_CHUNK, 4 * n)
+                else:
+                    n = int(max(1, min(MAX_CHUNK, 4 * n, did * self.chunk_seconds / elapsed)))
+        except NnsimError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a worker must report, never die silently
+            self.error = f"training stopped: {exc}"
+        if self.error and not self._stop.is_set():
+            self.failed.emit(self.error)

@@ -8,6 +8,8 @@ signal, which is rate-limited, so drawing never starves training.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import Trainer
+from engine import Network, Trainer
 from simulator import __version__
 from simulator.canvas.view import CanvasView
 from simulator.caption import PhaseCaption
@@ -53,6 +55,7 @@ ABOUT_TEXT = (
     "watch its weights and activations, and step through forward and back-propagation phase by "
     "phase.</p><p>MIT licence.</p>"
 )
+SLOW_PANEL_SECONDS = 0.2  # curves, confusion and predicted-vs-target redraw at most 5 times a second in play
 READY_TEXT = "Ready. Press Play (Space) to train, Right for one mini-batch, Shift+Right for one phase."
 
 
@@ -85,16 +88,19 @@ class MainWindow(QMainWindow):
         scene_path: str | None = None,
     ) -> None:
         super().__init__(parent)
+        self._watch_last: tuple[QWidget | None, float] = (None, 0.0)  # the watch panel refreshed last, when
         # -- scene files: the file menu, saving, autosave and the scene the window shows (scene_files.py)
         self.files = SceneFiles(self, default=trainer is None)
+        drawn = None  # the scene's network as drawn, layers not connected yet included
         if scene_path is not None and trainer is None:
             loaded = self.files.read(scene_path)
             if loaded is not None:
                 trainer, positions = self.files.adopt(*loaded, path=scene_path)
+                drawn = loaded[0].network
         self.setAcceptDrops(True)
         # -- end scene files
         trainer = trainer if trainer is not None else make_default_trainer()
-        self.controller = SceneController(trainer, positions, self)
+        self.controller = SceneController(trainer, positions, self, network=drawn)
         self.runner = TrainingRunner(trainer, self)
         self._unbind = bind_runner_to_controller(self.runner, self.controller)
         self.ready = False
@@ -137,8 +143,15 @@ class MainWindow(QMainWindow):
         return self.controller.trainer
 
     # ----------------------------------------------------------------------------- scene files
-    def open_trainer(self, trainer: Trainer, positions: dict[str, tuple[float, float]] | None = None) -> None:
+    def open_trainer(
+        self,
+        trainer: Trainer,
+        positions: dict[str, tuple[float, float]] | None = None,
+        network: Network | None = None,
+    ) -> None:
         """Show another scene in this window (scene files call it after a successful load).
+
+        ``network`` is the drawn network, layers not connected yet included (default: the trainer's).
 
         The panels take their controller in their constructor, so the window's content is rebuilt around
         a new :class:`SceneController` and runner: toolbars, docks, the central widget and the menus are
@@ -159,7 +172,7 @@ class MainWindow(QMainWindow):
                 old.append(action.menu())
         self.menuBar().clear()
         old.extend(self.findChildren(QAction, options=direct))
-        self.controller = SceneController(trainer, positions, self)
+        self.controller = SceneController(trainer, positions, self, network=network)
         self.runner = TrainingRunner(trainer, self)
         self._unbind = bind_runner_to_controller(self.runner, self.controller)
         self._make_widgets()
@@ -275,6 +288,10 @@ class MainWindow(QMainWindow):
         header.addWidget(legend)
         header.addStretch(1)
         header.addWidget(self.test_check)
+        self.discretize_check = QCheckBox("Discretise output")
+        self.discretize_check.setToolTip("Colour the output by class (its sign) instead of continuously")
+        self.discretize_check.toggled.connect(self.decision_view.set_discretize)
+        header.addWidget(self.discretize_check)
         out_layout = QVBoxLayout(output)
         out_layout.setContentsMargins(4, 4, 4, 4)
         out_layout.addLayout(header)
@@ -383,8 +400,19 @@ class MainWindow(QMainWindow):
             self.canvas.refresh()
             self.decision_view.refresh()
             current = self.watch_tabs.currentWidget()
-            if current is not None and hasattr(current, "refresh"):
+            if current is not None and hasattr(current, "refresh") and self._watch_due(current):
                 current.refresh()
+
+    def _watch_due(self, panel: QWidget) -> bool:
+        """While playing, the slowly changing watch panels (curves, confusion, predicted vs target) redraw
+        at most ``SLOW_PANEL_SECONDS`` apart; otherwise, and for the others, on every refresh."""
+        slow = (self.curves, self.confusion, self.prediction)
+        now = time.perf_counter()
+        if self.runner.is_playing and panel in slow and panel is self._watch_last[0]:
+            if now - self._watch_last[1] < SLOW_PANEL_SECONDS:
+                return False
+        self._watch_last = (panel, now)
+        return True
 
     def _on_phase(self, event) -> None:
         self.canvas.show_phase(event)

@@ -1,8 +1,13 @@
 """The one bridge between the window and the engine: play, pause, step, rewind and reset a ``Trainer``.
 
-Playing has three speeds (:class:`Speed`). ``FULL`` runs ``trainer.run(n)`` in short slices from a
-single-shot ``QTimer`` on the GUI thread: each slice aims at about 12 ms, ``n`` growing or shrinking
-with the time the last one took, so the event loop gets control back many times a second. ``BATCH``
+Playing has three speeds (:class:`Speed`). ``FULL`` trains in a worker thread
+(:class:`simulator.fast_forward.PlayWorker`: ``trainer.run(n)`` in chunks of about 25 ms, continuously,
+the engine's kernels releasing the GIL) while a ``QTimer`` on the GUI thread emits ``updated`` about 30
+times a second, so views redraw from the live weights and history. While the worker plays, slots must
+only *read* the trainer (weights, ``history``, ``step_count``, ``epoch``; the model's own ``predict`` and
+``activations``), never call it; every control (pause, step, rewind, reset, settings, another trainer)
+stops the worker first, and :meth:`TrainingRunner.hold` does so around an outside change. ``run_to``'s
+long way still trains in ~12 ms slices on the GUI thread, from a single-shot ``QTimer``. ``BATCH``
 trains one mini-batch per timer tick (a frame by default), and ``PHASE_SLOW`` walks the phases of a
 mini-batch (forward per layer, loss, backward per layer, update) one per tick, so the canvas can
 animate them. Views redraw on ``updated``, emitted at most about 30 times a second while playing and
@@ -16,8 +21,10 @@ trainer then (and only then).
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,7 +33,7 @@ from functools import partial
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine import NnsimError, Phase, PhaseEvent, Trainer
-from simulator.fast_forward import FastForward
+from simulator.fast_forward import FastForward, PlayWorker
 from simulator.formulas import BatchTrace
 
 SLICE_SECONDS = 0.012
@@ -34,6 +41,8 @@ FRAME_SECONDS = 1 / 30
 MAX_STEPS_PER_SLICE = 1 << 16
 PHASE_INTERVAL_MS = 1000
 RUN_TO_SECONDS = 0.05
+WORKER_CHUNK_SECONDS = 0.025
+SWITCH_INTERVAL = 5e-4  # the GIL hand-over time while the worker plays (Python's default is 5 ms)
 
 
 class Speed(enum.Enum):
@@ -124,6 +133,11 @@ class TrainingRunner(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._tick)
+        self._worker: PlayWorker | None = None
+        self._saved_switch: float | None = None
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setInterval(max(1, round(1000 * self.frame_seconds)))
+        self._frame_timer.timeout.connect(self._on_worker_frame)
 
     # ----------------------------------------------------------------------------- state
     @property
@@ -186,7 +200,7 @@ class TrainingRunner(QObject):
         changed = speed is not self._speed
         self._speed = speed
         if self._playing:
-            self._timer.start(self._interval())
+            self._restart_play()
         if changed:
             self.speed_changed.emit(speed)
 
@@ -194,9 +208,12 @@ class TrainingRunner(QObject):
         """Step, epoch, and loss and accuracy over all training and test points at the current weights.
 
         While a mini-batch is half-walked, or while "Train N epochs" runs outside a frame, the losses
-        are those measured last (evaluating would disturb the trainer).
+        are those measured last (evaluating would disturb the trainer); while the worker plays at full
+        speed they are those of the last epoch's end (the trainer's buffers are the worker's).
         """
         t = self._trainer
+        if self._worker is not None:
+            return self._progress_from_history()
         if self.walking or (self.is_busy and not self._in_frame):
             last = self._last_progress
             nan = math.nan
@@ -207,6 +224,24 @@ class TrainingRunner(QObject):
         test_loss, test_acc = t.evaluate("test") if t.data.n_test else (math.nan, math.nan)
         self._last_progress = Progress(t.step_count, t.epoch, train_loss, test_loss, train_acc, test_acc)
         return self._last_progress
+
+    def _progress_from_history(self) -> Progress:
+        t = self._trainer
+        h = t.history
+        step, epoch = t.step_count, t.epoch
+        if len(h):
+            return Progress(
+                step,
+                epoch,
+                float(h.train_loss[-1]),
+                float(h.test_loss[-1]),
+                float(h.train_acc[-1]),
+                float(h.test_acc[-1]),
+            )
+        last = self._last_progress
+        if last is not None:
+            return Progress(step, epoch, *self._losses_of(last))
+        return Progress(step, epoch, math.nan, math.nan, math.nan, math.nan)
 
     @staticmethod
     def _losses_of(p: Progress) -> tuple[float, float, float, float]:
@@ -220,7 +255,7 @@ class TrainingRunner(QObject):
         self._playing = True
         self._last_emit = time.perf_counter()
         self.playing_changed.emit(True)
-        self._timer.start(0)
+        self._restart_play()
 
     def pause(self) -> None:
         """Stop after the current slice and redraw once (a half-walked mini-batch stays half-walked)."""
@@ -229,7 +264,10 @@ class TrainingRunner(QObject):
         self._playing = False
         self._target = None
         self._timer.stop()
+        message = self._stop_worker()
         self.playing_changed.emit(False)
+        if message:
+            self.error.emit(message)
         self.updated.emit()
 
     def toggle(self) -> None:
@@ -338,7 +376,8 @@ class TrainingRunner(QObject):
         if self.walking:
             self._finish_walk()
             self.updated.emit()
-        return self._guard(lambda: self._trainer.configure(learning_rate=float(value)))
+        with self.hold():
+            return self._guard(lambda: self._trainer.configure(learning_rate=float(value)))
 
     # ------------------------------------------------------------------------ train N epochs
     def train_epochs(self, n: int) -> bool:
@@ -371,6 +410,80 @@ class TrainingRunner(QObject):
         """Pause, and stop and wait for a running worker (for the window's close)."""
         self._stop_fast_forward()
         self.pause()
+        self._stop_worker()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Stop the full-speed worker for the ``with`` block (to call the trainer), then let it go on.
+
+        Playing stays playing (no signal); the worker starts again from the event loop, unless the
+        block's consequences paused (an edit replacing the trainer does). An engine error met while
+        stopping is reported as ``error``.
+        """
+        if self._worker is None:
+            yield
+            return
+        message = self._stop_worker()
+        if message:
+            self._fail_message(message)
+        try:
+            yield
+        finally:
+            QTimer.singleShot(0, self, self._resume_play)
+
+    def _resume_play(self) -> None:
+        if self._playing and self._worker is None and self._speed is Speed.FULL and self._target is None:
+            self._restart_play()
+
+    # ---------------------------------------------------------------------------- full-speed worker
+    def _restart_play(self) -> None:
+        """(Re)start what plays at the current speed: the worker for ``FULL``, else the tick timer."""
+        if self._speed is Speed.FULL and self._target is None:
+            self._timer.stop()
+            if self._worker is None:
+                self._start_worker()
+        else:
+            message = self._stop_worker()
+            if message:
+                self._fail_message(message)
+                return
+            self._timer.start(self._interval())
+
+    def _start_worker(self) -> None:
+        if self.walking and not self._finish_walk():
+            return
+        self._clear_phase()
+        worker = PlayWorker(self._trainer, self, chunk_seconds=WORKER_CHUNK_SECONDS)
+        worker.failed.connect(partial(self._on_worker_failed, worker))
+        self._worker = worker
+        if self._saved_switch is None:
+            self._saved_switch = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        self._frame_timer.start()
+        worker.start()
+
+    def _stop_worker(self) -> str:
+        """Stop the worker and wait for it; returns its engine error message or ``""``."""
+        worker, self._worker = self._worker, None
+        self._frame_timer.stop()
+        if self._saved_switch is not None:
+            sys.setswitchinterval(self._saved_switch)
+            self._saved_switch = None
+        if worker is None:
+            return ""
+        message = worker.stop()
+        return message
+
+    def _on_worker_frame(self) -> None:
+        if self._worker is not None and self._playing:
+            self._last_emit = time.perf_counter()
+            self.updated.emit()
+
+    def _on_worker_failed(self, worker: PlayWorker, message: str) -> None:
+        if worker is not self._worker:
+            return  # already stopped (and reported) by a control
+        self._stop_worker()
+        self._fail_message(message)
 
     def _on_frame(self, ff: FastForward, done: int, total: int) -> None:
         try:
@@ -535,17 +648,21 @@ class TrainingRunner(QObject):
         return True
 
     def _fail(self, exc: Exception) -> None:
+        self._fail_message(str(exc))
+
+    def _fail_message(self, message: str) -> None:
         was_playing = self._playing
         self._playing = False
         self._target = None
         self._timer.stop()
+        self._stop_worker()
         walk, self._walk = self._walk, None
         if walk is not None:
             walk.close()
         self._clear_phase()
         if was_playing:
             self.playing_changed.emit(False)
-        self.error.emit(str(exc))
+        self.error.emit(message)
         self.updated.emit()
 
 

@@ -305,7 +305,11 @@ class SceneFiles(QObject):
     def adopt(
         self, scene: Scene, trainer: Trainer, path: str | os.PathLike[str] | None
     ) -> tuple[Trainer, dict[str, Point]]:
-        """Make ``scene`` the window's scene; returns the trainer and the layout to show."""
+        """Make ``scene`` the window's scene; returns the trainer and the layout to show.
+
+        The window's controller is then given ``scene.network``, the network as drawn: the trainer
+        trains its connected part, and layers not connected yet keep their places.
+        """
         self.window.scene = scene
         self.path = None if path is None else Path(path).absolute()
         self._default = False
@@ -334,7 +338,7 @@ class SceneFiles(QObject):
         if loaded is None or not self._settle_changes():
             return False
         trainer, positions = self.adopt(*loaded, path=path)
-        self.window.open_trainer(trainer, positions)
+        self.window.open_trainer(trainer, positions, network=loaded[0].network)
         self.window.statusBar().showMessage(f"Opened {Path(path).name}", 6000)
         return True
 
@@ -385,7 +389,11 @@ class SceneFiles(QObject):
 
     # ----------------------------------------------------------------------------- saving
     def current_scene(self) -> Scene:
-        """A Scene of what the window shows: network, weights, history, settings, data and layout."""
+        """A Scene of what the window shows: network, weights, history, settings, data and layout.
+
+        The network is the one drawn, layers not connected yet included, each with its position; the
+        weights are those of its trainable part. Raises ``SceneError`` when nothing is trainable yet.
+        """
         c = self.window.controller
         trainer = c.trainer
         base = self.window.scene
@@ -398,7 +406,10 @@ class SceneFiles(QObject):
         from simulator.canvas.annotations import arrows_from_scene, notes_from_scene
         from simulator.teacher import locks_from_window
 
-        scene = scene_from_trainer(trainer, base, dataset=dataset)
+        draft = c.draft
+        if draft.trainable is None:
+            raise SceneError(f"nothing can be trained yet: {draft.why_not}", "$.network")
+        scene = scene_from_trainer(trainer, base, dataset=dataset, network=c.network)
         ids = {n.id for n in scene.network.nodes}
         layout = {k: (float(x), float(y)) for k, (x, y) in c.positions.items() if k in ids}
         graph = self.window.canvas.graph_scene
@@ -447,11 +458,7 @@ class SceneFiles(QObject):
         add_recent(path)
         self._write_marker()
         self.mark_saved()
-        message = f"Saved {self.path.name}"
-        unfinished = sorted(self.window.controller.draft.unfinished)
-        if unfinished:
-            message += f" — layers not connected to the network are not saved: {', '.join(unfinished)}"
-        self.window.statusBar().showMessage(message, 10000)
+        self.window.statusBar().showMessage(f"Saved {self.path.name}", 10000)
         return True
 
     @staticmethod
@@ -583,7 +590,7 @@ class SceneFiles(QObject):
             scene = scene.replace(base_dir=Path(original).parent)
         trainer, positions = self.adopt(scene, trainer, path=None)
         self.path = Path(original) if original else None
-        self.window.open_trainer(trainer, positions)
+        self.window.open_trainer(trainer, positions, network=scene.network)
         self._forced_dirty = True
         self.update_title()
         self.window.statusBar().showMessage("Restored the autosaved work: save it to keep it", 10000)
@@ -591,10 +598,10 @@ class SceneFiles(QObject):
 
 
 def layout_for(scene: Scene, trainer: Trainer) -> dict[str, Point]:
-    """The scene's layout, with an automatic place for each layer it leaves out."""
+    """The scene's layout, with an automatic place for each layer it leaves out (unconnected ones too)."""
     from simulator.controller import auto_layout
 
-    network = trainer.model.network
+    network = scene.network
     placed = {k: tuple(v) for k, v in scene.layout.items() if k in {n.id for n in network.nodes}}
     if len(placed) == len(network.nodes):
         return placed

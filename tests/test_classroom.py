@@ -23,8 +23,6 @@ from simulator.teacher import apply_control_locks, apply_locks, locks_from_windo
 pytestmark = pytest.mark.gui
 
 
-
-
 LESSON = Lesson(
     "# Spirals\n\nTwo spirals need **hidden** layers.",
     (

@@ -13,8 +13,6 @@ from simulator.panels.training_panel import TrainingPanel
 pytestmark = pytest.mark.gui
 
 
-
-
 # ------------------------------------------------------------------------- 1. training settings locks
 def test_locked_training_settings_are_disabled_and_refused(qtbot):
     controller = SceneController(make_default_trainer())

@@ -310,7 +310,7 @@ def _cases():
         (bad_units, "$.network.nodes[1].layer.units", "between 1"),
         (bad_activation, "$.network.nodes[2].layer.activation", "unknown activation 'swish'"),
         (cycle, "$.network.nodes[1]", "cycle"),
-        (dangling, "$.network.nodes[2]", "dangling"),
+        (dangling, "$.state.weights['out.kernel']", "layer 'out' is not part of the trained network"),
         (bad_input_ref, "$.network.nodes[2].inputs[0]", "no layer 'h7'"),
         (duplicate_id, "$.network.nodes[2].id", "already has the id 'h1'"),
         (bad_lock, "$.locks.layers[1]", "no layer 'ghost'"),

@@ -83,9 +83,17 @@ def test_edited_points_are_saved_in_the_file(make_window, tmp_path):
     w = make_window()
     data = w.controller.dataset
     fewer = Dataset(
-        x_train=data.x_train[:50], t_train=data.t_train[:50], x_test=data.x_test, t_test=data.t_test,
-        feature_names=data.feature_names, points_train=data.points_train[:50], points_test=data.points_test,
-        features=data.features, name=data.name, task=data.task, n_classes=data.n_classes,
+        x_train=data.x_train[:50],
+        t_train=data.t_train[:50],
+        x_test=data.x_test,
+        t_test=data.t_test,
+        feature_names=data.feature_names,
+        points_train=data.points_train[:50],
+        points_test=data.points_test,
+        features=data.features,
+        name=data.name,
+        task=data.task,
+        n_classes=data.n_classes,
     )
     assert w.controller.set_dataset(fewer)
     target = tmp_path / "points.nnscene"
@@ -227,7 +235,9 @@ def test_lesson_locks_notes_and_arrows_open_with_the_scene_and_save_with_it(make
     assert w.files.open_path(XOR)
     assert w.lesson_panel.lesson == w.scene.lesson and w.scene.lesson.steps
     apply_locks(w, Locks(layers=("h1",), params=(), controls=("dataset",)))
-    put_annotations(w.canvas.graph_scene, (Note("look here", (10.0, 20.0)),), (Arrow((0.0, 0.0), (50.0, 60.0)),))
+    put_annotations(
+        w.canvas.graph_scene, (Note("look here", (10.0, 20.0)),), (Arrow((0.0, 0.0), (50.0, 60.0)),)
+    )
     target = tmp_path / "classroom.nnscene"
     assert w.files.save_as(target)
 
@@ -238,3 +248,45 @@ def test_lesson_locks_notes_and_arrows_open_with_the_scene_and_save_with_it(make
     assert [n.text for n in notes_from_scene(other.canvas.graph_scene)] == ["look here"]
     assert [a.end for a in arrows_from_scene(other.canvas.graph_scene)] == [(50.0, 60.0)]
     assert other.lesson_panel.lesson == w.scene.lesson
+
+
+def test_a_layer_dropped_on_the_canvas_and_not_connected_is_saved_with_its_place(make_window, tmp_path):
+    from PySide6.QtCore import QPointF
+
+    from tests.test_canvas import drop
+
+    w = make_window()
+    assert w.files.open_path(XOR)
+    c = w.controller
+    canvas = w.canvas
+    trained_ids = {n.id for n in c.network.nodes}
+    assert drop(canvas, w.palette.mime_data("Dense"), QPointF(canvas.viewport().width() - 60, 40))
+    new_id = next(n.id for n in c.network.nodes if n.id not in trained_ids)
+    assert new_id in c.draft.unfinished
+    c.move_layers({new_id: (512.0, -128.0)})
+    c.trainer.run(10)
+    network, weights = c.network, flat(w)
+
+    target = tmp_path / "draft.nnscene"
+    assert w.files.save_as(target)
+    assert "not saved" not in w.statusBar().currentMessage()
+
+    other = make_window()
+    assert other.files.open_path(target)
+    oc = other.controller
+    assert oc.network.nodes == network.nodes  # the output is stored by name: the one the trainer trains
+    assert oc.draft.trainable.nodes == c.draft.trainable.nodes
+    assert new_id in oc.draft.unfinished
+    assert oc.positions[new_id] == (512.0, -128.0)
+    assert oc.positions == c.positions
+    assert new_id not in {n.id for n in oc.trainer.model.network.nodes}
+    np.testing.assert_array_equal(flat(other), weights)
+    assert oc.trainable
+    step = oc.trainer.step_count
+    oc.trainer.run(10)
+    assert oc.trainer.step_count == step + 10
+    assert not np.array_equal(flat(other), weights)
+
+    # the student wires it in later: it joins the trainable part
+    assert oc.connect_layers("h1", new_id)
+    assert new_id not in oc.draft.unfinished or "output" in oc.draft.unfinished[new_id]

@@ -14,8 +14,6 @@ from tests.test_canvas import at, drop
 pytestmark = pytest.mark.gui
 
 
-
-
 def weights(window) -> np.ndarray:
     return window.controller.trainer.model.flat.copy()
 

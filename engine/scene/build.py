@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from engine.data import Dataset
+from engine.draft import check_draft
 from engine.errors import ConfigError, GraphError
 from engine.layers import Dense, Dropout
+from engine.network import Network
 from engine.scene import limits
 from engine.scene.datasets import DatasetSpec
 from engine.scene.errors import SceneError, child
@@ -41,7 +43,7 @@ def make_trainer(scene: Scene, dataset: Dataset | None = None, **options: Any) -
     t = scene.training
     _check_memory(scene, data)
     try:
-        model = scene.network.build(seed=t.init_seed, dtype=t.dtype)
+        model = trainable_network(scene).build(seed=t.init_seed, dtype=t.dtype)
     except (ConfigError, GraphError) as exc:
         raise SceneError(f"the network cannot be built: {exc}", "$.network") from None
     if not np.all(np.isfinite(model.flat)):
@@ -68,10 +70,28 @@ def make_trainer(scene: Scene, dataset: Dataset | None = None, **options: Any) -
     return trainer
 
 
+def trainable_network(scene: Scene) -> Network:
+    """The part of the scene's network that trains: from the Input to the output, unfinished layers left out.
+
+    A network without unconnected layers is returned as it is. Raises ``SceneError`` (saying what to
+    connect) when nothing can be trained yet, or when the graph can never work.
+    """
+    try:
+        draft = check_draft(scene.network)
+    except GraphError as exc:
+        path = _node_path(scene, exc.layer) if exc.layer else "$.network"
+        raise SceneError(f"the network cannot be built: {exc}", path) from None
+    if draft.trainable is None:
+        raise SceneError(f"nothing can be trained yet: {draft.why_not}", "$.network")
+    if not draft.unfinished:
+        return scene.network
+    return draft.trainable
+
+
 def _check_memory(scene: Scene, data: Dataset) -> None:
     """Refuse a run whose work buffers would not fit (a huge batch times wide layers)."""
     t = scene.training
-    resolved = scene.network.resolve()
+    resolved = trainable_network(scene).resolve()
     widths = [shape[0] for shape in resolved.shapes.values()]
     dense = sum(
         w for n, w in zip(resolved.order, widths, strict=True) if isinstance(n.layer, (Dense, Dropout))
@@ -95,7 +115,7 @@ def _node_path(scene: Scene, node_id: str) -> str:
 
 def _config_path(scene: Scene, message: str) -> str:
     """Where a Trainer's complaint about data and network fitting together points in the file."""
-    resolved = scene.network.resolve()
+    resolved = trainable_network(scene).resolve()
     if "Input" in message:
         return _node_path(scene, resolved.input.id)
     if "output layer" in message or "output unit" in message:
@@ -141,6 +161,7 @@ def scene_from_trainer(
     scene: Scene,
     *,
     dataset: DatasetSpec | None = None,
+    network: Network | None = None,
     weights: bool = True,
     optimizer: bool = True,
     history: bool = True,
@@ -151,6 +172,10 @@ def scene_from_trainer(
     ----------
     dataset : DatasetSpec, optional
         A new data spec, e.g. ``InlineData.from_dataset(trainer.data)`` after points were edited.
+    network : Network, optional
+        The network as drawn, layers not connected yet included, whose trainable part
+        (``engine.draft.check_draft(network).trainable``) is the trainer's network. By default the
+        scene's own network when the trainer trains its trainable part, else the trainer's network.
     weights, optimizer, history : bool
         What to store: the weights with the step counters; the optimiser's moments; the per-epoch
         history and every mini-batch loss. Without ``weights`` nothing trained is stored.
@@ -187,11 +212,37 @@ def scene_from_trainer(
             }
             losses = np.asarray(trainer.step_losses, np.float64)
         state = TrainedState(model.get_weights(), snap.step, snap.epoch, snap.cursor, opt_state, hist, losses)
-    ids = {n.id for n in model.network.nodes}
+    drawn = _drawn_network(model.network, scene.network if network is None else network, network is not None)
+    ids = {n.id for n in drawn.nodes}
     return scene.replace(
-        network=model.network,
+        network=drawn,
         training=training,
         dataset=scene.dataset if dataset is None else dataset,
         layout={k: v for k, v in scene.layout.items() if k in ids},
         state=state,
     )
+
+
+def _drawn_network(trained: Network, drawn: Network, given: bool) -> Network:
+    """The network to store: ``drawn`` when its trainable part is ``trained``.
+
+    A ``drawn`` network that was not ``given`` is kept only for its unconnected layers; otherwise (as
+    before such layers could be stored) the trainer's network is stored. A ``given`` one that does not
+    fit the trainer is refused.
+    """
+    if drawn is trained:
+        return drawn
+    try:
+        check = check_draft(drawn)
+    except GraphError:
+        check = None
+    fits = check is not None and check.trainable is not None and check.trainable.nodes == trained.nodes
+    if given:
+        if not fits:
+            raise SceneError(
+                "the trainer's network is not the connected part of the network given", "$.network"
+            )
+        if drawn.output is None and trained.output is not None:
+            return drawn.with_output(trained.output)  # the output the trainer trains, named as before
+        return drawn
+    return drawn if fits and check.unfinished else trained

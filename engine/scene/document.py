@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.draft import check_draft
 from engine.errors import ConfigError, GraphError
 from engine.layers import layer_from_config
 from engine.losses import Regularization
@@ -107,7 +108,8 @@ def _state_document(s: TrainedState) -> dict[str, Any]:
 def from_document(doc: dict[str, Any], base_dir: Path | None = None) -> Scene:
     """Build a Scene from a validated document of the current version; engine errors get JSON paths."""
     network, layout = build_network(doc["network"], "$.network")
-    resolved = network.resolve()
+    draft = check_draft(network)
+    trained = draft.trainable.resolve() if draft.trainable is not None else None
     state = doc.get("state")
     lesson = doc.get("lesson", {})
     locks = doc.get("locks", {})
@@ -136,7 +138,7 @@ def from_document(doc: dict[str, Any], base_dir: Path | None = None) -> Scene:
             Arrow(_point(a["from"]), _point(a["to"]), a.get("color", Arrow.color))
             for a in doc.get("arrows", [])
         ),
-        state=None if state is None else build_state(state, resolved, "$.state"),
+        state=None if state is None else build_state(state, trained, "$.state", draft.unfinished),
         base_dir=base_dir,
     )
 
@@ -146,7 +148,11 @@ def _point(value: Any) -> tuple[float, float]:
 
 
 def build_network(value: dict[str, Any], path: str) -> tuple[Network, dict[str, tuple[float, float]]]:
-    """Build and resolve the network; a GraphError or ConfigError becomes a SceneError at its node."""
+    """Build and check the network as drawn; a GraphError or ConfigError becomes a SceneError at its node.
+
+    Layers not connected yet (no inputs, or not leading to the output) are kept: they are checked as
+    ``engine.draft.check_draft`` checks a graph on the canvas, and only the trainable part is trained.
+    """
     nodes_path = child(path, "nodes")
     net = Network()
     layout: dict[str, tuple[float, float]] = {}
@@ -166,15 +172,23 @@ def build_network(value: dict[str, Any], path: str) -> tuple[Network, dict[str, 
             layout[entry["id"]] = _point(entry["position"])
     net = net.with_output(value.get("output"))
     try:
-        resolved = net.resolve()
+        draft = check_draft(net)
     except GraphError as exc:
         where = child(nodes_path, index[exc.layer]) if exc.layer in index else path
         layer = f"layer {exc.layer!r}: " if exc.layer else ""
         raise SceneError(f"{layer}{exc.reason}", where) from None
-    width = sum(shape[0] for shape in resolved.shapes.values())
+    if draft.trainable is None:
+        raise SceneError(f"nothing can be trained yet: {draft.why_not}", path)
+    shapes = draft.shapes
+    width = sum(shape[0] for shape in shapes.values())
     if width > limits.MAX_WIDTH:
         raise SceneError(f"the layers hold {width:,} values per sample; at most {limits.MAX_WIDTH:,}", path)
-    n_params = sum(math.prod(s) for shapes in resolved.param_shapes.values() for s in shapes.values())
+    n_params = sum(
+        math.prod(s)
+        for node in net.nodes
+        if node.id in shapes
+        for s in node.layer.param_shapes([shapes[i] for i in node.inputs]).values()
+    )
     if n_params > limits.MAX_PARAMS:
         raise SceneError(
             f"the network has {n_params:,} weights; at most {limits.MAX_PARAMS:,} are allowed", path
@@ -216,10 +230,20 @@ def expected_weights(resolved: Resolved) -> dict[str, tuple[int, ...]]:
 
 
 def _weight_dict(
-    value: dict[str, Any], path: str, expected: dict[str, tuple[int, ...]]
+    value: dict[str, Any],
+    path: str,
+    expected: dict[str, tuple[int, ...]],
+    unfinished: dict[str, str] | None = None,
 ) -> dict[str, np.ndarray]:
     for key in value:
         if key not in expected:
+            layer_id = key.rsplit(".", 1)[0]
+            if unfinished and layer_id in unfinished:
+                raise SceneError(
+                    f"layer {show(layer_id)} is not part of the trained network ({unfinished[layer_id]}), "
+                    "so it has no weights",
+                    child(path, key),
+                )
             raise SceneError(f"there is no weight {show(key)} in this network", child(path, key))
     missing = [key for key in expected if key not in value]
     if missing:
@@ -236,17 +260,20 @@ def _weight_dict(
     return out
 
 
-def build_state(value: dict[str, Any], resolved: Resolved, path: str) -> TrainedState:
+def build_state(
+    value: dict[str, Any], resolved: Resolved, path: str, unfinished: dict[str, str] | None = None
+) -> TrainedState:
+    """The trained state; its weights are those of ``resolved``, the trainable part of the network."""
     expected = expected_weights(resolved)
-    weights = _weight_dict(value["weights"], child(path, "weights"), expected)
+    weights = _weight_dict(value["weights"], child(path, "weights"), expected, unfinished)
     optimizer = None
     if "optimizer" in value:
         opath = child(path, "optimizer")
         opt = value["optimizer"]
         optimizer = OptimizerState(
             opt["t"],
-            _weight_dict(opt["m1"], child(opath, "m1"), expected),
-            _weight_dict(opt["m2"], child(opath, "m2"), expected),
+            _weight_dict(opt["m1"], child(opath, "m1"), expected, unfinished),
+            _weight_dict(opt["m2"], child(opath, "m2"), expected, unfinished),
         )
     history = None
     if "history" in value:

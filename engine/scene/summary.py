@@ -6,6 +6,7 @@ import math
 import textwrap
 
 from engine.data import Dataset
+from engine.draft import check_draft
 from engine.scene.datasets import CsvData, InlineData, IrisData, PlaygroundData
 from engine.scene.model import Scene
 
@@ -15,7 +16,7 @@ def describe(scene: Scene, dataset: Dataset | Exception | None = None) -> str:
     lines = [scene.title, "=" * min(len(scene.title), 80)]
     if scene.description:
         lines += [scene.description]
-    lines += ["", "Network", scene.network.summary(), "", "Data", "  " + _data_line(scene)]
+    lines += ["", "Network", *_network_lines(scene), "", "Data", "  " + _data_line(scene)]
     if isinstance(dataset, Dataset):
         d = dataset
         task = f"{d.n_classes} classes" if d.task == "classification" else "regression"
@@ -69,6 +70,19 @@ def describe(scene: Scene, dataset: Dataset | Exception | None = None) -> str:
             + (f", with {' and '.join(extra)}" if extra else "")
         )
     return "\n".join(lines)
+
+
+def _network_lines(scene: Scene) -> list[str]:
+    """The trainable part's table, then the layers not connected yet."""
+    draft = check_draft(scene.network)
+    lines = (
+        [draft.trainable.summary()]
+        if draft.trainable is not None
+        else [f"  nothing to train: {draft.why_not}"]
+    )
+    for layer_id, why in draft.unfinished.items():
+        lines.append(f"  not connected yet: {layer_id} ({why})")
+    return lines
 
 
 def _data_line(scene: Scene) -> str:

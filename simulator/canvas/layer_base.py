@@ -156,6 +156,11 @@ class LayerItem(QGraphicsItem):
         self.spec = node.layer
         self.info = info
         self.values: np.ndarray | None = None
+        # what ``values`` are: a phase may show error signals instead of outputs, on their own scale
+        self.value_limit = 1.0
+        self.value_name = "output"
+        self.value_note = "mean over the current batch"
+        self.not_computed = False
         self.card = QRectF()
         self._body = QRectF()
         self._bounds = QRectF()
@@ -233,6 +238,8 @@ class LayerItem(QGraphicsItem):
             text += "\nThis is the network's output layer."
         if self.info.unfinished:
             text += f"\nNot trained yet: {self.info.unfinished}."
+        if self.not_computed:
+            text += "\nNot computed yet: the forward pass has not reached this layer."
         return text + "\nDrag to move it; Delete removes it; drag from a port to connect."
 
     # ------------------------------------------------------------------------------ state
@@ -245,6 +252,20 @@ class LayerItem(QGraphicsItem):
     @property
     def highlighted(self) -> bool:
         return self._highlight
+
+    def set_meaning(
+        self, name: str = "output", note: str = "mean over the current batch", limit: float = 1.0
+    ) -> None:
+        """What the next ``set_activity`` values are: their name, a note, and the value of full colour."""
+        self.value_name, self.value_note = name, note
+        self.value_limit = limit if limit > 0 and np.isfinite(limit) else 1.0
+
+    def set_not_computed(self, on: bool) -> None:
+        """Dim the layer while a forward phase has not reached it yet (its values are not computed)."""
+        if on != self.not_computed:
+            self.not_computed = on
+            self.setOpacity(DIMMED if on or self.info.unfinished else 1.0)
+            self.setToolTip(self.base_tooltip())
 
     def set_activity(self, values: np.ndarray | None, atlas: HeatmapAtlas | None) -> None:
         """New mean outputs over the current batch (None: not computed); repaints."""

@@ -111,7 +111,7 @@ class NeuronLayerItem(LayerItem):
             values = self.values
             p.setPen(QPen(QColor(60, 64, 67, 170), 1.0))
             for i in range(self.n):
-                p.setBrush(colour(values[i]) if values is not None else QColor("white"))
+                p.setBrush(colour(values[i], self.value_limit) if values is not None else QColor("white"))
                 p.drawEllipse(self.neuron_centre(i), NEURON_R - 0.5, NEURON_R - 0.5)
         if self._hover_unit is not None and self._hover_unit < self.n:
             p.setBrush(Qt.BrushStyle.NoBrush)
@@ -126,8 +126,12 @@ class NeuronLayerItem(LayerItem):
         else:
             head, what = f"{self.layer_id} neuron {i}", "output"
         if self.values is None:
+            if self.not_computed:
+                return head + ": not computed yet in this forward pass"
             return head + ": " + (self.info.unfinished or "no values yet")
-        text = f"{head}: {what} {fmt(float(self.values[i]))} (mean over the current batch)"
+        if self.value_name != "output":
+            what = self.value_name
+        text = f"{head}: {what} {fmt(float(self.values[i]))} ({self.value_note})"
         scene = self.scene()
         formula = ""
         if hasattr(scene, "neuron_formula_text") and not isinstance(self.spec, Input):
@@ -182,7 +186,7 @@ class BlockLayerItem(LayerItem):
             self._image = None
             return
         cells = np.full(self.cols * self.rows, 0xFFFFFFFF, np.uint32)
-        cells[: self.n] = LUT[lut_index(self.values)]
+        cells[: self.n] = LUT[lut_index(self.values, self.value_limit)]
         pixels = np.ascontiguousarray(cells.reshape(self.rows, self.cols))
         self._image = QImage(
             pixels.data, self.cols, self.rows, 4 * self.cols, QImage.Format.Format_RGB32
@@ -229,8 +233,8 @@ class BlockLayerItem(LayerItem):
             self.setToolTip(f"{self.layer_id} unit {unit}: {self.info.unfinished or 'no values yet'}")
         else:
             self.setToolTip(
-                f"{self.layer_id} unit {unit}: output {fmt(float(self.values[unit]))} "
-                "(mean over the current batch)"
+                f"{self.layer_id} unit {unit}: {self.value_name} {fmt(float(self.values[unit]))} "
+                f"({self.value_note})"
             )
 
 

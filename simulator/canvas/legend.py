@@ -1,4 +1,8 @@
-"""The colour key of the canvas: the diverging bar with its range and what line widths mean."""
+"""The colour key of the canvas: the diverging bar with its range and what line widths mean.
+
+Lines normally show weights; while a training phase is shown they may show ∂L/∂w or Δw instead
+(``set_quantity``), each layer scaled to its own largest magnitude, and the key says so.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,15 @@ from simulator.canvas.colors import CARD_EDGE, INK, MUTED, NEGATIVE, NEUTRAL, PO
 from simulator.canvas.fonts import SMALL_FONT, TEXT_FONT
 
 WIDTH, HEIGHT = 206.0, 74.0
+WEIGHT_TIP = (
+    "Colours: orange is negative, blue positive, on the range −1 … +1 (beyond it the colour stays).\n"
+    "Neurons show their output; lines show weights, thicker for larger |w| (1 px at 0, 10 px at 5)."
+)
+PHASE_TIP = (
+    "Lines show {q} of each weight: orange negative, blue positive; within each layer the largest |{q}| "
+    "is the thickest, most saturated line.\nNeurons show this mini-batch's mean output, or (backward) "
+    "their error signal δ = ∂L/∂z, coloured relative to the layer's largest |δ|."
+)
 RANGE_RECT = QRectF(8, 53, WIDTH - 16, 16)
 
 
@@ -36,16 +49,23 @@ class LegendItem(QGraphicsItem):
     def __init__(self) -> None:
         super().__init__()
         self.low = self.high = None
+        self.quantity = "weight"
         self._range = _RangeText(self)
         self._range.text = self.range_text
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(8)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.setToolTip(
-            "Colours: orange is negative, blue positive, on the range −1 … +1 (beyond it the colour stays).\n"
-            "Neurons show their output; lines show weights, thicker for larger |w| (1 px at 0, 10 px at 5)."
-        )
+        self.setToolTip(WEIGHT_TIP)
+
+    def set_quantity(self, quantity: str) -> None:
+        """What the lines show: "weight" (the normal key), "∂L/∂w" or "Δw" (scaled per layer)."""
+        if quantity != self.quantity:
+            self.quantity = quantity
+            self.setToolTip(WEIGHT_TIP if quantity == "weight" else PHASE_TIP.format(q=quantity))
+            self._range.text = self.range_text
+            self._range.update()
+            self.update()
 
     def set_range(self, low: float | None, high: float | None) -> None:
         """The current smallest and largest weight (None when no weights are drawn)."""
@@ -58,6 +78,10 @@ class LegendItem(QGraphicsItem):
 
     @property
     def range_text(self) -> str:
+        if self.quantity != "weight":
+            if self.low is None or self.high is None:
+                return f"{self.quantity}: none yet"
+            return f"{self.quantity} {fmt(self.low)} … {fmt(self.high)}"
         if self.low is None or self.high is None:
             return "no weights drawn"
         return f"weights now {fmt(self.low)} … {fmt(self.high)}"
@@ -80,13 +104,16 @@ class LegendItem(QGraphicsItem):
         p.drawRect(bar)
         p.setPen(INK)
         p.setFont(SMALL_FONT)
+        weights = self.quantity == "weight"
         p.drawText(
-            QRectF(2, 8, 22, 14), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "\u22121"
+            QRectF(2, 8, 22, 14),
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            "\u22121" if weights else "\u2212",
         )
         p.drawText(
             QRectF(bar.right() + 3, 8, 22, 14),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            "+1",
+            "+1" if weights else "+",
         )
         p.drawText(QRectF(bar.center().x() - 10, 21, 20, 12), Qt.AlignmentFlag.AlignCenter, "0")
         y = 41.0
@@ -99,7 +126,8 @@ class LegendItem(QGraphicsItem):
             x += 24
         p.setPen(INK)
         p.setFont(SMALL_FONT)
-        p.drawText(QRectF(x + 2, y - 7, WIDTH - x - 6, 14), Qt.AlignmentFlag.AlignVCenter, "|w| 0 … 5")
+        key = "|w| 0 … 5" if weights else "0 … layer max"
+        p.drawText(QRectF(x + 2, y - 7, WIDTH - x - 6, 14), Qt.AlignmentFlag.AlignVCenter, key)
 
 
 if __name__ == "__main__":

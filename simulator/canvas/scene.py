@@ -22,7 +22,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
-from engine import Dense, Input
+from engine import Dense, Input, PhaseEvent
 from simulator import formulas
 from simulator.canvas.activity import Activity
 from simulator.canvas.balloon import BalloonItem, refusal_balloon
@@ -39,6 +39,7 @@ from simulator.canvas.layer_items import (
 )
 from simulator.canvas.legend import LegendItem
 from simulator.canvas.link_items import LinkItem
+from simulator.canvas.phase_display import PhaseDisplay
 from simulator.canvas.popup import NeuronPopupItem
 from simulator.canvas.ports import IN, OUT, PortItem
 from simulator.canvas.weights_item import WeightsItem
@@ -77,6 +78,7 @@ class GraphScene(QGraphicsScene):
         self.addItem(self.weights)
         self.legend = LegendItem()
         self.addItem(self.legend)
+        self.phase = PhaseDisplay(self)
         self._items: dict[str, LayerItem] = {}
         self._links: list[LinkItem] = []
         self.balloons: list[BalloonItem] = []
@@ -252,17 +254,38 @@ class GraphScene(QGraphicsScene):
         # The trainer's model, also while the drawing is unfinished: the part it has keeps its values.
         model = trainer.model
         plane_wanted = bool(ctrl.dataset.is_2d and self.atlas.layers)
-        if self.activity.update(model, trainer, plane_wanted):
-            atlas = None
-            if plane_wanted and self.activity.plane:
-                inputs = {k for k, v in self._items.items() if isinstance(v.spec, Input)}
-                self.atlas.update(self.activity.plane, inputs)
-                atlas = self.atlas
-            for layer_id, item in self._items.items():
-                item.set_activity(self.activity.means.get(layer_id), atlas)
-            if self.popup is not None:
-                self._update_popup()
-        if self.weights.set_values(model.params if model is not None else None):
+        changed = self.activity.update(model, trainer, plane_wanted)
+        if self.phase.active:  # a training phase is shown: it decides what neurons and lines show
+            self.phase.apply()
+            return
+        if changed:
+            self._apply_activity()
+        self.show_weight_values(model.params if model is not None else None)
+
+    def _apply_activity(self) -> None:
+        """Give every layer item its values (and heatmaps) from ``self.activity``."""
+        atlas = None
+        if self.activity.plane and self.atlas.layers:
+            inputs = {k for k, v in self._items.items() if isinstance(v.spec, Input)}
+            self.atlas.update(self.activity.plane, inputs)
+            atlas = self.atlas
+        for layer_id, item in self._items.items():
+            item.set_not_computed(False)
+            item.set_meaning()
+            item.set_activity(self.activity.means.get(layer_id), atlas)
+        if self.popup is not None:
+            self._update_popup()
+
+    def show_weight_values(
+        self,
+        values: dict[str, np.ndarray] | None,
+        quantity: str = "weight",
+        scales: dict[str, float] | None = None,
+    ) -> None:
+        """Draw the weight lines from ``values`` {"layer.kernel": array}: the weights, or (while a phase is
+        shown) ∂L/∂w or Δw scaled per kernel; the legend follows."""
+        self.legend.set_quantity(quantity)
+        if self.weights.set_values(values, quantity, scales):
             shown = self.weights.values[~np.isnan(self.weights.values)]
             if len(shown):
                 self.legend.set_range(float(shown.min()), float(shown.max()))
@@ -271,6 +294,16 @@ class GraphScene(QGraphicsScene):
             weighted = self.weights.shown_groups()
             for link in self._links:
                 link.set_under_weights((link.source, link.target) in weighted)
+
+    def show_phase(self, event: PhaseEvent | None) -> None:
+        """Show one phase of training (see ``phase_display``); None returns to the normal display."""
+        self.set_highlight(event.layer if event is not None else None)
+        was_active = self.phase.active
+        self.phase.show(event)
+        if event is None and was_active:
+            self._apply_activity()
+            model = self.controller.trainer.model
+            self.show_weight_values(model.params if model is not None else None)
 
     # ------------------------------------------------------------------------------ edits
     def run_later(self, edit: Callable[[], object]) -> None:

@@ -110,9 +110,14 @@ class CanvasView(QGraphicsView):
         return self._formula_source()
 
     def show_phase(self, event: PhaseEvent | None) -> None:
-        """Mark the layer of a training phase (a glow) and keep the event; None clears the mark."""
+        """Show a phase of training and keep the event; None returns to the normal display.
+
+        The phase's layer glows. Forward: the layers reached show this mini-batch's mean outputs, later
+        ones are dimmed. Loss: the output neurons show the error per output and the loss. Backward: the
+        weight lines show ∂L/∂w and the neurons their error signal δ. Update: the lines show Δw.
+        """
         self.phase_event = event
-        self.graph_scene.set_highlight(event.layer if event is not None else None)
+        self.graph_scene.show_phase(event)
 
     def auto_layout(self) -> None:
         """Arrange the layers automatically (one undo step), then fit them into view."""

@@ -4,6 +4,9 @@ A line joins neuron ``i`` of a layer to neuron ``j`` of the Dense layer it feeds
 ``kernel[i, j]``: its colour is the sign (orange negative, blue positive), its width the magnitude.
 Geometry (``set_lines``) changes only when layers move; values (``set_values``) change every frame and
 only regroup the prebuilt lines, so a frame costs a few Python list operations and ≤ 20 pen changes.
+
+While a training phase is shown the same lines can show another per-weight quantity (``quantity``:
+"∂L/∂w" or "Δw"), each kernel scaled by a factor (``scales``) so its largest value gets a thick line.
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ class WeightsItem(QGraphicsItem):
         self._b = np.zeros((0, 2))
         self._lines: list[QLineF] = []
         self.values = np.zeros(0)
+        self.quantity = "weight"
+        self._scale = np.zeros(0)  # per line: the factor from its value to the drawn magnitude
         self.buckets = np.zeros(0, np.intp)
         self._bucket_lines: list[list[QLineF]] = [[] for _ in range(N_BUCKETS)]
         self._bounds = QRectF()
@@ -85,6 +90,7 @@ class WeightsItem(QGraphicsItem):
             self.groups.append(WeightGroup(source, target, n_in, n_out, start))
             start += n_in * n_out
         self.values = np.full(start, np.nan)
+        self._scale = np.ones(start)
         self._hover = None
         self._regroup()
 
@@ -110,16 +116,34 @@ class WeightsItem(QGraphicsItem):
         self._shape = None
         self._regroup()
 
-    def set_values(self, params: dict[str, np.ndarray] | None) -> bool:
-        """Read each group's kernel from ``params`` (shape-checked; missing → lines hidden)."""
+    def set_values(
+        self,
+        params: dict[str, np.ndarray] | None,
+        quantity: str = "weight",
+        scales: dict[str, float] | None = None,
+    ) -> bool:
+        """Read each group's kernel from ``params`` (shape-checked; missing → lines hidden).
+
+        ``quantity`` names what the values are (tooltips); ``scales`` {kernel key: factor} multiplies a
+        kernel's values before they pick colour and width (1 when absent).
+        """
         values = np.full(self.n_lines, np.nan)
+        scale = np.ones(self.n_lines)
         for g in self.groups:
             kernel = None if params is None else params.get(g.key)
             if kernel is not None and kernel.shape == (g.n_in, g.n_out):
                 values[g.start : g.start + g.size] = kernel.ravel()
-        if np.array_equal(values, self.values, equal_nan=True):
+            if scales and g.key in scales:
+                scale[g.start : g.start + g.size] = scales[g.key]
+        if (
+            quantity == self.quantity
+            and np.array_equal(scale, self._scale)
+            and np.array_equal(values, self.values, equal_nan=True)
+        ):
             return False
         self.values = values
+        self._scale = scale
+        self.quantity = quantity
         self._shape = None
         self._regroup()
         self.update()
@@ -127,7 +151,7 @@ class WeightsItem(QGraphicsItem):
 
     def _regroup(self) -> None:
         shown = ~np.isnan(self.values)
-        self.buckets = np.where(shown, weight_buckets(self.values), -1)
+        self.buckets = np.where(shown, weight_buckets(self.drawn_values), -1)
         groups: list[list[QLineF]] = [[] for _ in range(N_BUCKETS)]
         if len(self._lines) == len(self.values):
             lines = self._lines
@@ -135,6 +159,13 @@ class WeightsItem(QGraphicsItem):
                 if b >= 0:
                     groups[b].append(lines[k])
         self._bucket_lines = groups
+
+    @property
+    def drawn_values(self) -> np.ndarray:
+        """The values as drawn: ``values`` times their kernel's scale (the magnitudes of the pens)."""
+        if len(self._scale) != len(self.values):
+            return self.values
+        return self.values * self._scale
 
     # ------------------------------------------------------------------------------ queries
     def locate(self, k: int) -> tuple[WeightGroup, int, int]:
@@ -169,7 +200,7 @@ class WeightsItem(QGraphicsItem):
 
     def describe(self, k: int) -> str:
         g, i, j = self.locate(k)
-        return f"weight {g.source}\u2192{g.target} [{i}, {j}] = {fmt(float(self.values[k]))}"
+        return f"{self.quantity} {g.source}\u2192{g.target} [{i}, {j}] = {fmt(float(self.values[k]))}"
 
     def hover_text(self, k: int) -> str:
         """The tooltip of line ``k``: its value and, while a phase is shown, the formula with numbers."""
@@ -192,7 +223,8 @@ class WeightsItem(QGraphicsItem):
         t = np.clip(((p - self._a) * d).sum(axis=1) / length2, 0.0, 1.0)
         dist = np.hypot(*(self._a + t[:, None] * d - p).T)
         widths = (
-            WIDTH_MIN + (WIDTH_MAX - WIDTH_MIN) * np.minimum(np.abs(self.values), WIDTH_DOMAIN) / WIDTH_DOMAIN
+            WIDTH_MIN
+            + (WIDTH_MAX - WIDTH_MIN) * np.minimum(np.abs(self.drawn_values), WIDTH_DOMAIN) / WIDTH_DOMAIN
         )
         tolerance = np.maximum(widths / 2, 1.5) + slack
         ok = (dist <= tolerance) & ~np.isnan(self.values)

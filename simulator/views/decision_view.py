@@ -90,6 +90,8 @@ class DecisionView(QWidget):
         self._image: QImage | None = None
         self._points_cache: tuple[QSize, QImage] | None = None
         self._show_test = False
+        self._discretize = False
+        self._values: np.ndarray | None = None  # the last continuous output on the grid
         self._note = ""
 
     # ------------------------------------------------------------------------------- data
@@ -99,7 +101,7 @@ class DecisionView(QWidget):
         A dataset without 2-D points (iris, a CSV table) has no plane to draw: the view then says so.
         """
         if not dataset.is_2d:
-            self._model = self._dataset = self._grid_x = self._image = None
+            self._model = self._dataset = self._grid_x = self._image = self._values = None
             self._points_cache = None
             self._note = f"'{dataset.name}' has no 2-D points: no output plane to draw"
             self.update()
@@ -110,20 +112,39 @@ class DecisionView(QWidget):
             self._dataset = dataset
             self._grid_x = make_features(grid_points(), dataset.features)
             self._points_cache = None
-        self._image = None
+        self._image = self._values = None
         self.update()
 
     def refresh(self) -> None:
         """Evaluate the model on the grid and repaint (about 6 ms for the default scene)."""
         if self._model is None or self._grid_x is None:
             return
-        values = signed_output(self._model, self._model.predict(self._grid_x))
-        self._image = colour_image(values.reshape(GRID, GRID))
+        self._values = signed_output(self._model, self._model.predict(self._grid_x)).reshape(GRID, GRID)
+        self._colour()
+
+    def _colour(self) -> None:
+        values = self._values
+        if values is None:
+            return
+        if self._discretize:  # one colour per side of the boundary: the class (or the sign) only
+            values = np.where(values >= 0.0, 1.0, -1.0)
+        self._image = colour_image(values)
         self.update()
+
+    @property
+    def discretize(self) -> bool:
+        return self._discretize
+
+    def set_discretize(self, on: bool) -> None:
+        """Colour the output by class (its sign: blue +1, orange −1) instead of continuously."""
+        if bool(on) != self._discretize:
+            self._discretize = bool(on)
+            if self._image is not None:
+                self._colour()
 
     def clear(self) -> None:
         """Forget the output image (points stay)."""
-        self._image = None
+        self._image = self._values = None
         self.update()
 
     @property
