@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from engine.errors import GraphError
 from engine.layers import Input, Shape, ShapeError
-from engine.network import Network, Node, _topological_order
+from engine.network import Network, Node, _topological_order, check_links
 
 
 @dataclass(frozen=True)
@@ -33,20 +33,7 @@ class DraftCheck:
 
 def check_draft(net: Network) -> DraftCheck:
     """Raise GraphError (naming the layer) for what can never work; report what is unfinished."""
-    ids = {n.id: n for n in net.nodes}
-    for n in net.nodes:
-        low, high = n.layer.arity
-        for i in n.inputs:
-            if i not in ids:
-                raise GraphError(f"its input '{i}' does not exist", layer=n.id)
-            if i == n.id:
-                raise GraphError("a layer cannot feed itself", layer=n.id)
-        if len(set(n.inputs)) != len(n.inputs):
-            raise GraphError("the same layer is connected to it twice", layer=n.id)
-        if high is not None and len(n.inputs) > high:
-            what = "no inputs" if high == 0 else f"{high} input" + ("s" if high > 1 else "")
-            message = f"{n.layer.type_name} takes {what}; use Add or Concat to merge layers"
-            raise GraphError(message, layer=n.id)
+    check_links(net)
     inputs = [n.id for n in net.nodes if isinstance(n.layer, Input)]
     if len(inputs) > 1:
         raise GraphError("a network has one Input layer", layer=inputs[1])

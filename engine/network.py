@@ -227,22 +227,13 @@ def _resolve(net: Network) -> Resolved:
             "only one is supported",
             layer=inputs[1].id,
         )
+    check_links(net)
     for n in net.nodes:
         low, high = n.layer.arity
-        for i in n.inputs:
-            if i not in ids:
-                raise GraphError(f"its input '{i}' does not exist", layer=n.id)
-            if i == n.id:
-                raise GraphError("it is connected to itself", layer=n.id)
-        if len(set(n.inputs)) != len(n.inputs):
-            raise GraphError("the same input is connected twice", layer=n.id)
         if len(n.inputs) < low:
             need = "no inputs" if high == 0 else f"at least {low} input{'s' if low > 1 else ''}"
             got = "none" if not n.inputs else str(len(n.inputs))
             raise GraphError(f"{n.layer.type_name} needs {need} but has {got} (a dangling layer)", layer=n.id)
-        if high is not None and len(n.inputs) > high:
-            what = "no inputs" if high == 0 else f"{high} input" + ("s" if high > 1 else "")
-            raise GraphError(f"{n.layer.type_name} takes {what} but has {len(n.inputs)}", layer=n.id)
 
     order = _topological_order(net.nodes)
     consumers: dict[str, list[str]] = {n.id: [] for n in net.nodes}
@@ -283,6 +274,26 @@ def _resolve(net: Network) -> Resolved:
         except ShapeError as exc:
             raise GraphError(f"shape mismatch: {exc}", layer=n.id) from None
     return Resolved(tuple(order), shapes, params, output, {k: tuple(v) for k, v in consumers.items()})
+
+
+def check_links(net: Network) -> None:
+    """Refuse links that can never work, finished graph or not: an unknown or repeated input, a layer
+    feeding itself, more inputs than the layer takes."""
+    ids = {n.id for n in net.nodes}
+    for n in net.nodes:
+        _, high = n.layer.arity
+        for i in n.inputs:
+            if i not in ids:
+                raise GraphError(f"its input '{i}' does not exist", layer=n.id)
+            if i == n.id:
+                raise GraphError("a layer cannot feed itself", layer=n.id)
+        if len(set(n.inputs)) != len(n.inputs):
+            raise GraphError("the same layer is connected to it twice", layer=n.id)
+        if high is not None and len(n.inputs) > high:
+            what = "no inputs" if high == 0 else f"{high} input" + ("s" if high > 1 else "")
+            raise GraphError(
+                f"{n.layer.type_name} takes {what}; use Add or Concat to merge layers", layer=n.id
+            )
 
 
 def _topological_order(nodes: tuple[Node, ...]) -> list[Node]:
