@@ -204,6 +204,9 @@ class TeacherControls(QObject):
         panel = getattr(self.window, "training_panel", None)
         if panel is not None and hasattr(panel, "apply_locks"):
             panel.apply_locks()  # single training settings locked by name ("training.batch_size")
+        inspector = getattr(self.window, "inspector", None)
+        if inspector is not None:
+            inspector.refresh()  # layer parameters locked by name ("dense_1.units")
 
     def _targets(self) -> list:
         found: list = []

@@ -215,3 +215,19 @@ def test_tooltips_follow_the_phase(window):
 
     window.canvas.show_phase(None)
     assert "∂L" not in scene.weights.hover_text(k)
+
+
+def test_the_inspector_shows_a_locked_parameter_as_locked(qtbot):
+    from simulator.panels.inspector import InspectorPanel
+
+    controller = SceneController(make_default_trainer())
+    panel = InspectorPanel(controller)
+    qtbot.addWidget(panel)
+    controller.locked_params.add("dense_1.units")
+    controller.select("dense_1")
+    editor = panel.editors[type(controller.network.node("dense_1").layer)]
+    units, _ = editor.fields["units"]
+    assert not units.isEnabled() and "Locked by the teacher" in units.toolTip()
+    controller.teacher_mode = True
+    panel.refresh()
+    assert units.isEnabled()

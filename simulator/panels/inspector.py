@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -51,6 +52,7 @@ class LayerEditor(QWidget):
         self.form.setContentsMargins(0, 0, 0, 0)
         self.errors: dict[str, ErrorLabel] = {}
         self.rows: dict[str, int] = {}
+        self.fields: dict[str, tuple[QWidget, str]] = {}
 
     def add_field(self, name: str, text: str, widget: QWidget, tip: str) -> None:
         box, error = with_error(widget)
@@ -60,6 +62,14 @@ class LayerEditor(QWidget):
         self.rows[name] = self.form.rowCount()
         self.form.addRow(label, box)
         self.errors[name] = error
+        self.fields[name] = (widget, tip)
+
+    def show_locks(self, locked: Callable[[str], bool]) -> None:
+        """Disable the fields a teacher locked, and say so in their tooltips."""
+        for name, (widget, tip) in self.fields.items():
+            is_locked = locked(name)
+            widget.setEnabled(not is_locked)
+            widget.setToolTip(f"🔒 Locked by the teacher\n{tip}" if is_locked else tip)
 
     def show_error(self, field: str, text: str) -> None:
         self.errors[field].show_error(text)
@@ -345,6 +355,7 @@ class InspectorPanel(QWidget):
         self.details.show()
         editor = self.editors[type(spec)]
         editor.set_spec(spec)
+        editor.show_locks(lambda field: self.controller.is_locked(layer_id, field))
         self.stack.setCurrentWidget(editor)
         self._show_info(layer_id, spec)
 
