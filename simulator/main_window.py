@@ -382,6 +382,7 @@ class MainWindow(QMainWindow):
         c, r = self.controller, self.runner
         self.palette.layer_requested.connect(lambda kind: self.canvas.add_layer_at(kind))
         r.updated.connect(self.refresh)
+        r.playing_changed.connect(self.canvas.set_draft_quality)
         r.phase.connect(self._on_phase)
         r.error.connect(self._on_error)
         r.busy_changed.connect(self._on_busy)

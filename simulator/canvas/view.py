@@ -109,6 +109,13 @@ class CanvasView(QGraphicsView):
             return None
         return self._formula_source()
 
+    def set_draft_quality(self, on: bool) -> None:
+        """Draw weight lines without antialiasing while training flat out; smooth again when paused."""
+        for item in self.graph_scene.items():
+            if hasattr(item, "draft_quality"):
+                item.draft_quality = on
+                item.update()
+
     def show_phase(self, event: PhaseEvent | None) -> None:
         """Show a phase of training and keep the event; None returns to the normal display.
 

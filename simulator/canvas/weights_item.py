@@ -63,6 +63,7 @@ class WeightsItem(QGraphicsItem):
 
     def __init__(self) -> None:
         super().__init__()
+        self.draft_quality = False  # set while playing at full speed (see CanvasView.set_draft_quality)
         self.groups: list[WeightGroup] = []
         self.pens: list[QPen] = bucket_pens()
         self._a = np.zeros((0, 2))
@@ -251,6 +252,8 @@ class WeightsItem(QGraphicsItem):
 
     def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         lines = self._bucket_lines
+        if self.draft_quality:  # while training flat out: crisp lines cost a third of smooth ones
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for level in range(N_LEVELS):
             for b in (N_LEVELS - 1 - level, N_LEVELS + level):
                 if lines[b]:
