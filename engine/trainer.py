@@ -287,6 +287,10 @@ class Trainer:
         """The loss of every mini-batch so far, in order."""
         return self._losses[: self._n_losses].copy()
 
+    def step_losses_since(self, start: int) -> np.ndarray:
+        """The losses of mini-batches ``start`` onwards: what a live curve needs each frame, no more."""
+        return self._losses[max(0, int(start)) : self._n_losses].copy()
+
     @_locked
     def snapshot(self) -> Snapshot:
         self._finish_pending()

@@ -304,7 +304,8 @@ def run_validate(args: argparse.Namespace) -> int:
             bad += 1
             print(f"error  {path}: {problem}")
     if bad:
-        print(f"{bad} of {len(files)} file{'s' if len(files) != 1 else ''} have errors", file=sys.stderr)
+        verb = "has" if bad == 1 else "have"
+        print(f"{bad} of {len(files)} file{'s' if len(files) != 1 else ''} {verb} errors", file=sys.stderr)
     return 1 if bad else 0
 
 

@@ -293,7 +293,7 @@ class CurvesPanel(QWidget):
             self.steps.clear()  # another trainer, or a reset or rewind
             self._steps_of = trainer
         if trainer.step_count > self.steps.n:
-            self.steps.extend(_step_losses_since(trainer, self.steps.n))
+            self.steps.extend(trainer.step_losses_since(self.steps.n))
         steps, losses = self.steps.polyline()
         x = _steps_to_epochs(steps + 1, trainer, history)
         _set(self.step_curve, x, _positive(losses) if self.log_check.isChecked() else losses)
@@ -350,18 +350,6 @@ def _round_out(y: np.ndarray) -> tuple[float, float]:
 def _positive(values: np.ndarray) -> np.ndarray:
     """Losses for a log axis: zeros (a perfect fit) become a tiny positive number."""
     return np.maximum(values, 1e-12)
-
-
-def _step_losses_since(trainer: Trainer, start: int) -> np.ndarray:
-    """Mini-batch losses from step ``start`` on.
-
-    ``trainer.step_losses`` copies every loss so far (hundreds of MB after a long run); the trainer's
-    own buffer is read in place when it is there, so a refresh costs only the new steps.
-    """
-    buffer, count = getattr(trainer, "_losses", None), getattr(trainer, "_n_losses", None)
-    if isinstance(buffer, np.ndarray) and isinstance(count, int) and count == trainer.step_count:
-        return buffer[start:count]
-    return trainer.step_losses[start:]
 
 
 def _steps_to_epochs(steps: np.ndarray, trainer: Trainer, history: History) -> np.ndarray:
