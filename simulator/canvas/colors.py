@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QImage, QPen
+from PySide6.QtGui import QColor, QPen
 
-NEGATIVE, NEUTRAL, POSITIVE = "#f59322", "#e8eaeb", "#0877bd"
+from simulator.colours import LUT, lut_index
+
 INK = QColor("#3c4043")  # text and outlines
 MUTED = QColor("#80868b")  # secondary text
 CARD = QColor("#f8f9fa")  # layer background
@@ -28,40 +29,9 @@ N_LEVELS = len(LEVEL_MAGNITUDES)
 N_BUCKETS = 2 * N_LEVELS  # buckets 0..N_LEVELS-1 negative, N_LEVELS.. positive
 
 
-def diverging_lut(n: int = 256) -> np.ndarray:
-    """Return ``n`` opaque colours ``0xFFRRGGBB`` (uint32) from orange (−1) through grey (0) to blue (+1)."""
-    stops = np.array([QColor(c).getRgb()[:3] for c in (NEGATIVE, NEUTRAL, POSITIVE)], np.float64)
-    pos = np.linspace(-1.0, 1.0, n)
-    rgb = np.empty((n, 3))
-    for ch in range(3):
-        rgb[:, ch] = np.interp(pos, (-1.0, 0.0, 1.0), stops[:, ch])
-    rgb = np.rint(rgb).astype(np.uint32)
-    return (0xFF000000 | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]).astype(np.uint32)
-
-
-LUT = diverging_lut()
-
-
-def lut_index(values: np.ndarray, limit: float = 1.0) -> np.ndarray:
-    """Indices into ``LUT`` for ``values`` scaled by ``limit`` (clipped to ±1; NaN → the middle)."""
-    half = 0.5 * (LUT.size - 1)
-    v = np.multiply(values, half / limit, dtype=np.float32)
-    v += half + 0.5
-    np.clip(v, 0.0, LUT.size - 1, out=v)
-    v[np.isnan(v)] = half
-    return v.astype(np.intp)
-
-
 def colour(value: float, limit: float = 1.0) -> QColor:
     """The map's colour for one value."""
     return QColor.fromRgb(int(LUT[int(lut_index(np.array([value]), limit)[0])]))
-
-
-def colour_image(values: np.ndarray, limit: float = 1.0) -> QImage:
-    """Colour a (rows, cols) array into an RGB32 ``QImage`` that owns its pixels."""
-    pixels = np.ascontiguousarray(LUT[lut_index(values, limit)])
-    h, w = pixels.shape
-    return QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_RGB32).copy()
 
 
 def weight_width(magnitude: float) -> float:

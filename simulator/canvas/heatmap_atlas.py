@@ -16,7 +16,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage
 
 from simulator.canvas.activity import GRID
-from simulator.canvas.colors import LUT, colour_image, lut_index
+from simulator.colours import LUT, colour_image, lut_index
 
 TILE = 32  # pixels per tile (a neuron's diameter at zoom 1)
 PITCH_PX = 40  # rows from one tile to the next in a column (the canvas's neuron pitch at zoom 1)

@@ -7,7 +7,7 @@ import math
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
-from simulator.canvas.colors import NEGATIVE, POSITIVE
+from simulator.colours import NEGATIVE, POSITIVE
 
 GLYPH_COLOURS = {
     "Input": QColor("#5f6368"),

@@ -14,12 +14,13 @@ from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsSceneHoverEvent
 
 from engine import Activation, Add, Concat, Dense, Dropout, Input, LayerSpec, Node
-from simulator.canvas.colors import CARD_EDGE, INK, LUT, MUTED, SELECTED, colour, fmt, lut_index
+from simulator.canvas.colors import CARD_EDGE, INK, MUTED, SELECTED, colour, fmt
 from simulator.canvas.fonts import SMALL_FONT, TEXT_FONT, TITLE_FONT
 from simulator.canvas.heatmap_atlas import PITCH_PX, TILE, HeatmapAtlas
 from simulator.canvas.icons import draw_glyph
 from simulator.canvas.layer_base import LayerInfo, LayerItem
 from simulator.canvas.ports import OUT
+from simulator.colours import LUT, lut_index
 
 MAX_NEURONS = 16
 NEURON_R = 16.0

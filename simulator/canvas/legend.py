@@ -10,8 +10,9 @@ from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from simulator.canvas.colors import CARD_EDGE, INK, MUTED, NEGATIVE, NEUTRAL, POSITIVE, fmt, weight_width
+from simulator.canvas.colors import CARD_EDGE, INK, MUTED, fmt, weight_width
 from simulator.canvas.fonts import SMALL_FONT, TEXT_FONT
+from simulator.colours import NEGATIVE, NEUTRAL, POSITIVE
 
 WIDTH, HEIGHT = 206.0, 74.0
 WEIGHT_TIP = (

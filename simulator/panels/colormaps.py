@@ -14,7 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
-NEGATIVE, NEUTRAL, POSITIVE = "#f59322", "#f4f5f5", "#0877bd"
+from simulator.colours import NEGATIVE, NEUTRAL, POSITIVE
+
 COUNT_LOW, COUNT_HIGH = "#ffffff", "#0877bd"
 LUT_SIZE = 256
 

@@ -39,9 +39,10 @@ from PySide6.QtWidgets import (
 from engine import DataError, Dense, NnsimError
 from engine.data import FEATURES, PLAYGROUND_KINDS, Dataset, load_csv, load_iris, playground
 from engine.losses import LOSSES
+from simulator.colours import LUT
 from simulator.controller import SceneController
 from simulator.panels.forms import ErrorLabel, labelled, note_label, write_quietly
-from simulator.views.decision_view import EXTENT, LUT
+from simulator.views.decision_view import EXTENT
 from simulator.views.point_editor import PointEditor, PointTools, class_colour
 
 SOURCES = {

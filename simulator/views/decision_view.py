@@ -15,34 +15,11 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine import Model
 from engine.data import Dataset, make_features
+from simulator.colours import LUT, NEUTRAL, colour_image
 
 EXTENT = 6.0
 GRID = 100
-NEGATIVE, NEUTRAL, POSITIVE = "#f59322", "#e8eaeb", "#0877bd"
 TICKS = (-6, -4, -2, 0, 2, 4, 6)
-
-
-def diverging_lut(n: int = 256) -> np.ndarray:
-    """Return ``n`` colours ``0xFFRRGGBB`` (uint32) from orange (-1) through white (0) to blue (+1)."""
-    stops = np.array([QColor(c).getRgb()[:3] for c in (NEGATIVE, NEUTRAL, POSITIVE)], np.float64)
-    pos = np.linspace(-1.0, 1.0, n)
-    rgb = np.empty((n, 3))
-    for ch in range(3):
-        rgb[:, ch] = np.interp(pos, (-1.0, 0.0, 1.0), stops[:, ch])
-    rgb = np.rint(rgb).astype(np.uint32)
-    return (0xFF000000 | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]).astype(np.uint32)
-
-
-LUT = diverging_lut()
-
-
-def colour_image(values: np.ndarray) -> QImage:
-    """Colour a (rows, cols) array of values in [-1, 1] (clipped) into an RGB32 ``QImage`` it owns."""
-    v = np.nan_to_num(np.asarray(values, np.float64), nan=0.0)
-    idx = np.rint((np.clip(v, -1.0, 1.0) + 1.0) * (0.5 * (LUT.size - 1))).astype(np.intp)
-    pixels = np.ascontiguousarray(LUT[idx])
-    h, w = pixels.shape
-    return QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_RGB32).copy()
 
 
 def grid_points(n: int = GRID, extent: float = EXTENT) -> np.ndarray:

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 
 from engine import NnsimError
 from engine.data import Dataset
+from simulator.colours import NEGATIVE, POSITIVE
 from simulator.controller import SceneController
-from simulator.views.decision_view import EXTENT, NEGATIVE, POSITIVE, DecisionView
+from simulator.views.decision_view import EXTENT, DecisionView
 
 OFF, ADD, ERASE = "off", "add", "erase"
 #: class colours: the Playground's orange (class 0, its −1) and blue (class 1, its +1), then more
