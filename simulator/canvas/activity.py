@@ -10,27 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 from engine import Model, Trainer
-from engine.data import Dataset, make_features
+from engine.data import Dataset
 from engine.kernels import layout
+from simulator import plane as input_plane
 
-EXTENT = 6.0
 GRID = 64  # the plane is sampled on GRID × GRID points; neuron thumbnails are reductions of it
 
 
-def grid_points(n: int = GRID, extent: float = EXTENT) -> np.ndarray:
-    """(n·n, 2) cell centres over [−extent, extent]², row-major, top row (largest x2) first."""
-    step = 2 * extent / n
-    centres = -extent + step * (np.arange(n) + 0.5)
-    x1, x2 = np.meshgrid(centres, centres[::-1])
-    return np.column_stack([x1.ravel(), x2.ravel()])
-
-
 def grid_features(dataset: Dataset, n: int = GRID) -> np.ndarray:
-    """The model inputs at the grid points of a 2-D dataset: (n·n, n_inputs) float64."""
-    x = make_features(grid_points(n), dataset.features)
-    if dataset.x_mean is not None:
-        x = (x - dataset.x_mean) / dataset.x_scale
-    return x
+    """The model inputs at the canvas's grid points of a 2-D dataset."""
+    return input_plane.grid_features(dataset, n)
 
 
 def current_batch(trainer: Trainer) -> np.ndarray:

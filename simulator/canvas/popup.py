@@ -6,9 +6,9 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneMouseEvent, QStyleOptionGraphicsItem, QWidget
 
-from simulator.canvas.activity import EXTENT
 from simulator.canvas.colors import CARD_EDGE, INK, MUTED
 from simulator.canvas.fonts import SMALL_FONT, TITLE_FONT
+from simulator.plane import EXTENT
 
 SIDE = 200.0
 

@@ -14,20 +14,12 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QR
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine import Model
-from engine.data import Dataset, make_features
+from engine.data import Dataset
 from simulator.colours import LUT, NEUTRAL, colour_image
+from simulator.plane import EXTENT, grid_features
 
-EXTENT = 6.0
 GRID = 100
 TICKS = (-6, -4, -2, 0, 2, 4, 6)
-
-
-def grid_points(n: int = GRID, extent: float = EXTENT) -> np.ndarray:
-    """(n·n, 2) float64 cell centres of an n × n grid over [-extent, extent]², top row (largest x2) first."""
-    step = 2 * extent / n
-    centres = -extent + step * (np.arange(n) + 0.5)
-    x1, x2 = np.meshgrid(centres, centres[::-1])
-    return np.column_stack([x1.ravel(), x2.ravel()])
 
 
 def signed_output(model: Model, outputs: np.ndarray) -> np.ndarray:
@@ -87,7 +79,7 @@ class DecisionView(QWidget):
         self._model = model
         if dataset is not self._dataset:
             self._dataset = dataset
-            self._grid_x = make_features(grid_points(), dataset.features)
+            self._grid_x = grid_features(dataset, GRID)
             self._points_cache = None
         self._image = self._values = None
         self.update()
