@@ -44,6 +44,47 @@ def _locked(method):
     return wrapper
 
 
+def output_activation(model: Model) -> str:
+    """The activation of the model's output layer ("linear" when it has none)."""
+    layer = model.resolved.order[model.program.output].layer
+    return layer.activation if isinstance(layer, (Dense, Activation)) else "linear"
+
+
+def check_fit(model: Model, data: Dataset, loss: str) -> str:
+    """How ``data``'s targets are encoded for ``model`` and ``loss``; a ConfigError saying what to change
+    when they do not fit (Input size, output units, a loss for the other task).
+
+    Returns "values" (regression), "pm1" or "01" (two classes, one output unit) or "onehot".
+    """
+    loss = loss_name(loss)
+    n_in = model.resolved.shapes[model.resolved.input.id][0]
+    if data.n_inputs != n_in:
+        raise ConfigError(
+            f"the network's Input takes {n_in} features but the dataset '{data.name}' has {data.n_inputs}"
+            f" ({', '.join(data.feature_names)}): set the Input size to {data.n_inputs}"
+        )
+    if data.n_train == 0:
+        raise ConfigError(f"the dataset '{data.name}' has no training samples")
+    width = model.resolved.shapes[model.resolved.output][0]
+    if data.task == "regression":
+        k = data.t_train.shape[1]
+        if width != k:
+            raise ConfigError(f"the output layer has {width} units but the dataset has {k} target column(s)")
+        if loss in ("cross_entropy", "binary_cross_entropy"):
+            raise ConfigError(f"'{loss}' is a classification loss; for regression use mse or mae")
+        return "values"
+    if width == 1 and data.n_classes == 2:
+        if loss == "cross_entropy":
+            raise ConfigError("cross-entropy needs one output unit per class: give the output layer 2 units")
+        return "01" if loss == "binary_cross_entropy" or output_activation(model) == "sigmoid" else "pm1"
+    if width == data.n_classes:
+        return "onehot"
+    raise ConfigError(
+        f"the output layer has {width} unit(s) but the dataset has {data.n_classes} classes: "
+        f"use {data.n_classes} units" + (" (or 1 unit for two classes)" if data.n_classes == 2 else "")
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that may change between steps and changes what a step does."""
@@ -141,22 +182,10 @@ class Trainer:
             self.grads = np.zeros(p.n_params, self.dtype)
             self.m1 = np.zeros(p.n_params, self.dtype)
             self.m2 = np.zeros(p.n_params, self.dtype)
-        n_in = model.resolved.shapes[model.resolved.input.id][0]
-        if data.n_inputs != n_in:
-            raise ConfigError(
-                f"the network's Input takes {n_in} features but the dataset '{data.name}' has {data.n_inputs}"
-                f" ({', '.join(data.feature_names)}): set the Input size to {data.n_inputs}"
-            )
-        if data.n_train == 0:
-            raise ConfigError(f"the dataset '{data.name}' has no training samples")
         self.perm = np.zeros(data.n_train, np.int64)
         self.order_test = np.arange(data.n_test, dtype=np.int64)
         self._apply_settings(self._settings)
         cpu.epoch_permutation(self.seed, int(self.pos[L.P_EPOCH]), self.perm, int(self.shuffle))
-
-    def _output_activation(self) -> str:
-        layer = self.model.resolved.order[self.model.program.output].layer
-        return layer.activation if isinstance(layer, (Dense, Activation)) else "linear"
 
     def _apply_settings(self, s: Settings) -> None:
         """Translate settings into the kernels' arrays and encode the targets for the loss."""
@@ -167,7 +196,7 @@ class Trainer:
         from engine.losses import LOSSES
 
         self.IH[L.I_LOSS] = LOSSES[s.loss][0]
-        out_act = self._output_activation()
+        out_act = output_activation(self.model)
         self.IH[L.I_MODE] = output_mode(s.loss, out_act)
         self.IH[L.I_BATCH] = s.batch_size
         self.IH[L.I_SHUFFLE] = int(self.shuffle)
@@ -185,36 +214,14 @@ class Trainer:
 
     def _encode_targets(self, loss: str, out_act: str) -> None:
         d = self.data
-        width = self.model.resolved.shapes[self.model.resolved.output][0]
-        self.IH[L.I_THRESH] = 0
+        enc = check_fit(self.model, d, loss)
+        self.IH[L.I_THRESH] = 1 if enc == "01" else 0
         self.IH[L.I_CLASSIFY] = int(d.task == "classification")
-        if d.task == "regression":
-            k = d.t_train.shape[1]
-            if width != k:
-                raise ConfigError(
-                    f"the output layer has {width} units but the dataset has {k} target column(s)"
-                )
-            if loss in ("cross_entropy", "binary_cross_entropy"):
-                raise ConfigError(f"'{loss}' is a classification loss; for regression use mse or mae")
+        if enc == "values":
             tr, te = d.t_train, d.t_test
             self.L = np.full(d.n_train, -1, np.int64)
             self.L_test = np.full(d.n_test, -1, np.int64)
         else:
-            if width == 1 and d.n_classes == 2:
-                if loss == "cross_entropy":
-                    raise ConfigError(
-                        "cross-entropy needs one output unit per class: give the output layer 2 units"
-                    )
-                zero_one = loss == "binary_cross_entropy" or out_act == "sigmoid"
-                enc = "01" if zero_one else "pm1"
-                self.IH[L.I_THRESH] = 1 if zero_one else 0
-            elif width == d.n_classes:
-                enc = "onehot"
-            else:
-                raise ConfigError(
-                    f"the output layer has {width} unit(s) but the dataset has {d.n_classes} classes: "
-                    f"use {d.n_classes} units" + (" (or 1 unit for two classes)" if d.n_classes == 2 else "")
-                )
             tr, te = d.targets(enc, "train"), d.targets(enc, "test")
             self.L = np.ascontiguousarray(d.t_train, np.int64)
             self.L_test = np.ascontiguousarray(d.t_test, np.int64)

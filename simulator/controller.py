@@ -30,6 +30,7 @@ from engine import (
 )
 from engine.data import Dataset
 from engine.draft import DraftCheck, check_draft
+from engine.trainer import check_fit
 
 Point = tuple[float, float]
 UNDO_LIMIT = 200
@@ -394,14 +395,7 @@ class SceneController(QObject):
             try:
                 base = self._state.model or self.trainer.model
                 model = editing.rebuild(base, check.trainable, feature_maps=_known_maps(feature_maps, check))
-                Trainer(
-                    model.copy(),
-                    dataset,
-                    loss=self.trainer.settings.loss,
-                    optimizer=self.trainer.settings.optimizer,
-                    batch_size=self.trainer.settings.batch_size,
-                    timeline_budget=1 << 20,
-                )  # raises if the output does not fit the data
+                check_fit(model, dataset, self.trainer.settings.loss)  # Input and output fit the data?
             except (GraphError, ConfigError) as exc:
                 self._refuse(exc)
                 return False
