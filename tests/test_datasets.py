@@ -457,3 +457,15 @@ def test_iris_is_standardized_and_seeded():
     np.testing.assert_array_equal(data.x_train, load_iris(seed=4).x_train)
     assert not np.array_equal(data.t_train, load_iris(seed=5).t_train)
     assert data.name == "iris" and "Fisher" in data.source
+
+
+def test_image_sets_keep_their_shape_and_refuse_a_wrong_one():
+    x = np.zeros((4, 12))
+    t = np.array([0, 1, 0, 1])
+    images = Dataset("tiny", "classification", x, x[:2], t, t[:2], n_classes=2, image_shape=(3, 2, 2))
+    assert images.is_image and images.input_shape == (3, 2, 2)
+    assert images.with_points(np.ones(12), [1]).image_shape == (3, 2, 2)
+    with pytest.raises(DataError, match=r"image_shape \(3, 2, 3\) holds 18 values but each row has 12"):
+        Dataset("tiny", "classification", x, x[:2], t, t[:2], n_classes=2, image_shape=(3, 2, 3))
+    flat = Dataset("flat", "classification", x, x[:2], t, t[:2], n_classes=2)
+    assert not flat.is_image and flat.input_shape == (12,)

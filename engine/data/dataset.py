@@ -49,6 +49,9 @@ class Dataset:
         One line saying where the data came from.
     x_mean, x_scale : (d,) float64 or None
         Set by ``standardized``: inputs are ``(raw - x_mean) / x_scale``, so new points can be scaled alike.
+    image_shape : (channels, height, width) or None
+        For image sets: each row of ``x`` is one image flattened in channel, row, column order, so
+        ``d == channels * height * width``. Image layers read this; dense layers see the flat row.
     """
 
     name: str
@@ -67,6 +70,7 @@ class Dataset:
     source: str = ""
     x_mean: np.ndarray | None = None
     x_scale: np.ndarray | None = None
+    image_shape: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
         name = str(self.name)
@@ -119,6 +123,35 @@ class Dataset:
         fix(self, "target_names", target_names)
         self._check_points()
         self._check_scaling()
+        self._check_image_shape()
+
+    def _check_image_shape(self) -> None:
+        if self.image_shape is None:
+            return
+        shape = tuple(self.image_shape)
+        if len(shape) != 3 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in shape):
+            raise DataError(
+                f"image_shape must be (channels, height, width) of positive whole numbers, not {shape!r}",
+                source=self.name,
+            )
+        shape = tuple(int(v) for v in shape)
+        if shape[0] * shape[1] * shape[2] != self.n_inputs:
+            raise DataError(
+                f"image_shape {shape} holds {shape[0] * shape[1] * shape[2]} values but each row has "
+                f"{self.n_inputs}",
+                source=self.name,
+            )
+        object.__setattr__(self, "image_shape", shape)
+
+    @property
+    def is_image(self) -> bool:
+        """True for image sets, whose rows are flattened (channels, height, width) images."""
+        return self.image_shape is not None
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape one sample has for the network's Input layer: the image shape, or (features,)."""
+        return self.image_shape if self.image_shape is not None else (self.n_inputs,)
 
     def _check_points(self) -> None:
         name = self.name
