@@ -6,6 +6,10 @@ the largest of several outputs, or one output above 0 (a tanh or linear unit tra
 Evaluating a whole set costs time on large data, so the panel recomputes at most every 0.1 s and
 otherwise no more often than keeps that work under about a tenth of the time; the last state after
 training stops is always drawn.
+
+For image sets, clicking a cell lists the images with that (true, predicted) pair as thumbnails;
+clicking a thumbnail asks for that image (``sample_requested``), which the window opens in the sample
+browser.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QShowEvent
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -30,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from engine import Activation, Dense, Trainer, metrics
 from simulator.controller import SceneController
+from simulator.panels.cell_images import CellImages
 from simulator.panels.colormaps import argb_lut, sequential
 
 TEXT = "#3c4043"
@@ -56,7 +61,12 @@ def predicted_classes(trainer: Trainer, split: str) -> tuple[np.ndarray, np.ndar
 
 
 class MatrixView(QWidget):
-    """Draws a confusion matrix: rows are true classes, columns predicted ones, colour by count."""
+    """Draws a confusion matrix: rows are true classes, columns predicted ones, colour by count.
+
+    ``cell_clicked(true, predicted)`` when a cell is clicked; ``selected`` is framed.
+    """
+
+    cell_clicked = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +76,7 @@ class MatrixView(QWidget):
         self.matrix = np.zeros((0, 0), np.int64)
         self.names: tuple[str, ...] = ()
         self._grid: tuple[float, float, float] | None = None  # left, top, cell size
+        self.selected: tuple[int, int] | None = None
 
     def set_matrix(self, matrix: np.ndarray, names: tuple[str, ...]) -> None:
         self.matrix = np.asarray(matrix, np.int64)
@@ -122,6 +133,35 @@ class MatrixView(QWidget):
         p.setPen(QColor("#dadce0"))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(QRectF(left, top, cell * n, cell * n))
+        if self.selected is not None and max(self.selected) < n:
+            i, j = self.selected
+            p.setPen(QPen(QColor("#202124"), 2))
+            p.drawRect(QRectF(left + j * cell, top + i * cell, cell, cell).adjusted(1, 1, -1, -1))
+
+    def cell_at(self, x: float, y: float) -> tuple[int, int] | None:
+        """(true, predicted) of the cell at widget position (x, y), or None outside the matrix."""
+        if self._grid is None or not self.matrix.size:
+            return None
+        left, top, cell = self._grid
+        i, j = int((y - top) // cell), int((x - left) // cell)
+        n = self.matrix.shape[0]
+        return (i, j) if 0 <= i < n and 0 <= j < n else None
+
+    def cell_centre(self, true: int, predicted: int) -> tuple[float, float]:
+        """Widget position of the centre of a cell (for clicking it in tests and demos)."""
+        left, top, cell = self._grid
+        return left + (predicted + 0.5) * cell, top + (true + 0.5) * cell
+
+    def set_selected(self, cell: tuple[int, int] | None) -> None:
+        self.selected = cell
+        self.update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        cell = self.cell_at(event.position().x(), event.position().y())
+        if cell is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.cell_clicked.emit(*cell)
+            return
+        super().mousePressEvent(event)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and self._grid is not None and self.matrix.size:
@@ -145,13 +185,22 @@ class ConfusionPanel(QWidget):
     """Confusion matrix and per-class scores of the current weights; call :meth:`refresh` ≤ 30/s.
 
     ``matrix`` (n_classes, n_classes) int64 and ``report`` (``engine.metrics.precision_recall_f1``)
-    hold what is shown.
+    hold what is shown. For image sets ``listed`` holds the rows of the images shown for the clicked cell.
+
+    Signals
+    -------
+    sample_requested(str, int)
+        ``(split, index)``: a listed image was clicked.
     """
+
+    sample_requested = Signal(str, int)
 
     def __init__(self, controller: SceneController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.matrix = np.zeros((0, 0), np.int64)
+        self.classes: tuple[np.ndarray, np.ndarray] | None = None  # (true, predicted) of the split shown
+        self.listed = np.zeros(0, np.int64)
         self.report: dict | None = None
         self._key: tuple | None = None
         self._next = 0.0
@@ -168,6 +217,11 @@ class ConfusionPanel(QWidget):
         self.split_menu.setToolTip("Count over the test points (never trained on) or the training points")
         self.split_menu.currentIndexChanged.connect(lambda _i: self._force())
         self.view = MatrixView()
+        self.view.cell_clicked.connect(self.list_cell)
+        self.listing = CellImages()
+        self.listing.clicked.connect(lambda index: self.sample_requested.emit(self.split, index))
+        self.listing.closed.connect(lambda: self.list_cell(None))
+        self.listing.hide()
         self.summary = QLabel()
         self.summary.setToolTip("Accuracy and macro F1 (the unweighted mean of the per-class F1 scores)")
         self.summary.setStyleSheet(f"color: {TEXT};")
@@ -196,7 +250,10 @@ class ConfusionPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
         layout.addWidget(self.note)
-        layout.addWidget(self.view, 3)
+        middle = QHBoxLayout()
+        middle.addWidget(self.view, 3)
+        middle.addWidget(self.listing, 2)
+        layout.addLayout(middle, 3)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 2)
         layout.addStretch(0)  # takes the space only while the matrix is hidden
@@ -206,6 +263,35 @@ class ConfusionPanel(QWidget):
     @property
     def split(self) -> str:
         return self.split_menu.currentData()
+
+    def list_cell(self, true: int | None, predicted: int | None = None) -> None:
+        """List the images of an image set whose true class is ``true`` and predicted one ``predicted``;
+        ``None`` hides the list. Does nothing for sets that are not images."""
+        data = self.controller.trainer.data
+        cell = None if true is None or not data.is_image else (int(true), int(predicted))
+        self.view.set_selected(cell)
+        self.listing.setVisible(cell is not None)
+        self._fill_listing()
+
+    def _fill_listing(self) -> None:
+        cell = self.view.selected
+        data = self.controller.trainer.data
+        if cell is None or self.classes is None or not data.is_image:
+            self.listed = np.zeros(0, np.int64)
+            return
+        true, pred = self.classes
+        self.listed = np.flatnonzero((true == cell[0]) & (pred == cell[1]))
+        x = data.x_test if self.split == "test" else data.x_train
+        names = data.class_names
+        where = "test" if self.split == "test" else "training"
+        count = len(self.listed)
+        self.listing.show_images(
+            x,
+            data.image_shape,
+            self.listed,
+            f"{count} {where} image{'s' if count != 1 else ''}: true <b>{names[cell[0]]}</b>, "
+            f"predicted <b>{names[cell[1]]}</b>",
+        )
 
     def refresh(self) -> None:
         """Recompute on the current weights when due (skipped while hidden; done when shown again)."""
@@ -240,6 +326,8 @@ class ConfusionPanel(QWidget):
         classify = data.task == "classification"
         for widget in (self.view, self.summary, self.table, self.split_menu):
             widget.setVisible(classify)
+        self.view.set_selected(None)
+        self.listing.hide()
         self.note.setVisible(not classify)
         self.split_menu.setEnabled(data.n_test > 0)
         if data.n_test == 0:
@@ -254,6 +342,7 @@ class ConfusionPanel(QWidget):
     def _compute(self, trainer: Trainer) -> None:
         data = trainer.data
         true, pred = predicted_classes(trainer, self.split)
+        self.classes = (true, pred)
         self.matrix = metrics.confusion_matrix(true, pred, data.n_classes)
         self.report = metrics.precision_recall_f1(true, pred, data.n_classes)
         self.view.set_matrix(self.matrix, data.class_names)
@@ -265,6 +354,7 @@ class ConfusionPanel(QWidget):
             f"{total} {where} samples · accuracy {100 * accuracy:.1f} % · macro F1 {macro['f1']:.3f}"
         )
         self._fill_table(data.class_names)
+        self._fill_listing()
 
     def _fill_table(self, names: tuple[str, ...]) -> None:
         r = self.report
@@ -299,13 +389,11 @@ if __name__ == "__main__":
 
     from PySide6.QtWidgets import QApplication
 
-    from engine import SGD, Input, Network, data
+    from simulator.panels.digits_demo import digits_trainer
 
     app = QApplication(sys.argv)
-    net = Network.sequential(Input(4), Dense(8, "tanh"), Dense(3, "softmax"))
-    trainer = Trainer(net.build(seed=1), data.load_iris(), loss="cross_entropy", optimizer=SGD(0.1))
-    trainer.run_epochs(40)
-    panel = ConfusionPanel(SceneController(trainer))
-    panel.resize(460, 520)
+    panel = ConfusionPanel(SceneController(digits_trainer(epochs=2)))
+    panel.sample_requested.connect(lambda split, index: print(f"open {split} image {index}"))
+    panel.resize(760, 560)
     panel.show()
     raise SystemExit(app.exec())
