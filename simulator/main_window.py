@@ -38,10 +38,12 @@ from simulator.default_scene import make_default_trainer
 from simulator.panels.confusion import ConfusionPanel
 from simulator.panels.curves import CurvesPanel
 from simulator.panels.data_panel import DataPanel
+from simulator.panels.drawing_pad import DrawingPad
 from simulator.panels.inspector import InspectorPanel
 from simulator.panels.layer_detail import LayerDetailPanel
 from simulator.panels.palette import LayerPalette
 from simulator.panels.prediction_plot import PredictionPanel
+from simulator.panels.sample_browser import SampleBrowser
 from simulator.panels.training_panel import TrainingPanel
 from simulator.runner import TrainingRunner, bind_runner_to_controller
 from simulator.scene_files import SceneFiles
@@ -55,7 +57,7 @@ ABOUT_TEXT = (
     "watch its weights and activations, and step through forward and back-propagation phase by "
     "phase.</p><p>MIT licence.</p>"
 )
-SLOW_PANEL_SECONDS = 0.2  # curves, confusion and predicted-vs-target redraw at most 5 times a second in play
+SLOW_PANEL_SECONDS = 0.2  # the slow watch panels (curves, confusion, images...) redraw ≤ 5 times a second
 READY_TEXT = "Ready. Press Play (Space) to train, Right for one mini-batch, Shift+Right for one phase."
 
 
@@ -216,6 +218,8 @@ class MainWindow(QMainWindow):
         self.layer_detail = LayerDetailPanel(c)
         self.confusion = ConfusionPanel(c)
         self.prediction = PredictionPanel(c)
+        self.sample_browser = SampleBrowser(c)
+        self.drawing_pad = DrawingPad(c)
 
         toolbar = QToolBar("Transport")
         toolbar.setObjectName("transportToolbar")
@@ -317,6 +321,11 @@ class MainWindow(QMainWindow):
         )
         self.watch_tabs.setTabToolTip(2, "Which classes the network confuses (test set)")
         self.watch_tabs.setTabToolTip(3, "Predictions against targets (regression)")
+        for panel, title, tip in (
+            (self.sample_browser, "Samples", "An image, the network's probabilities, every layer's output"),
+            (self.drawing_pad, "Draw", "Draw an image yourself and watch the network classify it"),
+        ):
+            self.watch_tabs.setTabToolTip(self.watch_tabs.addTab(panel, title), tip)
         self.watch_dock = self._dock(
             "Watch", self.watch_tabs, Qt.DockWidgetArea.BottomDockWidgetArea, "watchDock"
         )
@@ -391,6 +400,7 @@ class MainWindow(QMainWindow):
         c.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.decision_view.set_scene(c.trainer.model, c.trainer.data)
         self.watch_tabs.currentChanged.connect(lambda _i: self.refresh())
+        self.confusion.sample_requested.connect(self._open_sample)
         # hover formulas: weight and neuron tooltips show the shown phase's formula with its numbers
         self.canvas.set_formula_source(lambda: (self.runner.trace, self.controller.trainer))
 
@@ -407,7 +417,7 @@ class MainWindow(QMainWindow):
     def _watch_due(self, panel: QWidget) -> bool:
         """While playing, the slowly changing watch panels (curves, confusion, predicted vs target) redraw
         at most ``SLOW_PANEL_SECONDS`` apart; otherwise, and for the others, on every refresh."""
-        slow = (self.curves, self.confusion, self.prediction)
+        slow = (self.curves, self.confusion, self.prediction, self.sample_browser, self.drawing_pad)
         now = time.perf_counter()
         if self.runner.is_playing and panel in slow and panel is self._watch_last[0]:
             if now - self._watch_last[1] < SLOW_PANEL_SECONDS:
@@ -429,7 +439,16 @@ class MainWindow(QMainWindow):
         classification = self.controller.trainer.data.task == "classification"
         self.watch_tabs.setTabVisible(2, classification)
         self.watch_tabs.setTabVisible(3, not classification)
+        images = classification and bool(getattr(self.controller.trainer.data, "is_image", False))
+        for panel in (self.sample_browser, self.drawing_pad):
+            self.watch_tabs.setTabVisible(self.watch_tabs.indexOf(panel), images)
         self.output_dock.setVisible(bool(getattr(self.controller.trainer.data, "is_2d", False)))
+
+    def _open_sample(self, split: str, index: int) -> None:
+        """Show one image of the data set in the sample browser (a thumbnail of the confusion matrix)."""
+        self.watch_dock.show()
+        self.watch_tabs.setCurrentWidget(self.sample_browser)
+        self.sample_browser.show_sample(index, split)
 
     def _on_refused(self, layer: str, reason: str) -> None:
         where = f"'{layer}': " if layer else ""
