@@ -328,6 +328,10 @@ class ConfusionPanel(QWidget):
             widget.setVisible(classify)
         self.view.set_selected(None)
         self.listing.hide()
+        tip = "Rows: the true class; columns: the class the network chose. The diagonal is right."
+        if data.is_image:
+            tip += "\nClick a cell to see its images."
+        self.view.setToolTip(tip)
         self.note.setVisible(not classify)
         self.split_menu.setEnabled(data.n_test > 0)
         if data.n_test == 0:

@@ -70,7 +70,7 @@ class DrawingCanvas(QWidget):
     def area(self) -> QRectF:
         """The square the canvas is drawn in, in widget coordinates."""
         side = min(self.width(), self.height()) - 2
-        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        return QRectF((self.width() - side) / 2, 1, side, side)
 
     def _to_unit(self, pos: QPointF) -> QPointF:
         a = self.area()

@@ -72,7 +72,9 @@ class ImageView(QWidget):
         """Where the image is drawn, in widget coordinates."""
         if self.image is None:
             return QRectF()
-        return fit_rect(QRectF(self.rect()).adjusted(2, 2, -2, -2), self.image.width(), self.image.height())
+        rect = fit_rect(QRectF(self.rect()).adjusted(2, 2, -2, -2), self.image.width(), self.image.height())
+        rect.moveTop(2)  # at the top, under its title
+        return rect
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)

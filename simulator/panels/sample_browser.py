@@ -229,7 +229,8 @@ class SampleBrowser(QWidget):
         self.spin.setRange(0, max(0, len(x) - 1))
         self.spin.blockSignals(False)
         if data.is_image:
-            names = tuple(data.class_names[int(c)] for c in t) if data.task == "classification" else ()
+            classify = data.task == "classification"
+            names = tuple(f"true {data.class_names[int(c)]}" for c in t) if classify else ()
             self.strip.set_images(x, data.image_shape, np.arange(len(x)), names)
         else:
             self.strip.set_images(np.zeros((0, 1)), (1, 1, 1), np.zeros(0, np.int64))
