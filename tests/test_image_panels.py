@@ -296,3 +296,22 @@ def test_image_panel_controls_have_tooltips(qtbot):
         for control in controls:
             if not control.objectName().startswith("qt_"):
                 assert control.toolTip(), (type(panel).__name__, control)
+
+
+def test_image_panels_empty_themselves_for_other_data(qtbot):
+    import dataclasses
+
+    from simulator.panels.drawing_pad import DrawingPad
+    from simulator.panels.sample_browser import SampleBrowser
+
+    scene = digits_scene(epochs=0)
+    browser = show(qtbot, SampleBrowser(scene))
+    pad = show(qtbot, DrawingPad(scene))
+    drag(pad.canvas, canvas_points(pad.canvas, [(0.5, 0.2 + 0.6 * k / 8) for k in range(9)]))
+    assert browser.probabilities.size == 10 and pad.probabilities.size == 10
+    assert not browser.note.isVisible()
+    flat = dataclasses.replace(scene.trainer.data, image_shape=None)  # the same numbers, not images
+    assert scene.set_dataset(flat)
+    for panel in (browser, pad):
+        assert panel.note.isVisible() and panel.probabilities.size == 0
+        assert panel.activations.rows == []

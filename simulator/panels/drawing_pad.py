@@ -22,7 +22,7 @@ from simulator.panels.probability_bars import ProbabilityBars, class_probabiliti
 
 LIVE_MS = 40
 TEXT = "#3c4043"
-NOT_IMAGES = "The drawing pad is for image data sets; this scene's data are not images."
+NOT_IMAGES = "The drawing pad is for image classification sets; this scene's data are not one."
 
 
 class DrawingPad(QWidget):
@@ -111,16 +111,15 @@ class DrawingPad(QWidget):
         self._live.stop()
         trainer = self.controller.trainer
         data = trainer.data
-        if not data.is_image or data.task != "classification":
-            return
+        usable = data.is_image and data.task == "classification"
         self._key = (id(trainer), id(trainer.model), trainer.step_count, len(self.canvas.strokes))
         self._dirty = False
-        if self.canvas.is_empty():
+        if self.canvas.is_empty() or not usable:
             self.image_row = self.probabilities = np.zeros(0)
             self.seen.set_image(None)
             self.bars.clear()
             self.activations.clear()
-            self.answer.setText("Draw something on the left.")
+            self.answer.setText("Draw something on the left." if usable else "")
             return
         self.image_row = fit_drawing(self.canvas.ink(), data.image_shape)
         self.seen.set_image(sample_qimage(self.image_row, data.image_shape))

@@ -31,7 +31,7 @@ from simulator.panels.thumbnails import ThumbnailGrid
 
 TEXT = "#3c4043"
 SPLITS = (("Test set", "test"), ("Training set", "train"))
-NOT_IMAGES = "The sample browser shows image data sets; this scene's data are not images."
+NOT_IMAGES = "The sample browser shows image classification sets; this scene's data are not one."
 
 
 def split_arrays(dataset, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -174,6 +174,7 @@ class SampleBrowser(QWidget):
         trainer = self.controller.trainer
         data = trainer.data
         if not data.is_image or data.task != "classification":
+            self._show_nothing()
             return
         key = (id(trainer), id(trainer.model), trainer.step_count, self.split, self.index)
         if key == self._key:
@@ -182,6 +183,7 @@ class SampleBrowser(QWidget):
         self._dirty = False
         x, t = split_arrays(data, self.split)
         if len(x) == 0:
+            self._show_nothing()
             return
         row = x[self.index]
         self.image_view.set_image(sample_qimage(row, data.image_shape))
@@ -205,6 +207,15 @@ class SampleBrowser(QWidget):
             f"({100 * self.probabilities[chosen]:.0f} %) · <i>{verdict}</i>"
         )
         self.activations.show_activations(trainer.model, row, data.image_shape)
+
+    def _show_nothing(self) -> None:
+        self._key = None
+        self.probabilities = np.zeros(0)
+        self.image_view.set_image(None)
+        self.bars.clear()
+        self.activations.clear()
+        self.caption.setText("")
+        self.how_label.setText("")
 
     # ----------------------------------------------------------------------------------- slots
     def _on_split(self) -> None:
