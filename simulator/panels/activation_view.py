@@ -88,10 +88,9 @@ class ActivationView(QWidget):
             else:
                 kind = "vector"
             limit = nice_limit(abs_max(values))
-            size = " × ".join(str(s) for s in values.shape)
+            size = " × ".join(str(s) for s in values.shape) if values.ndim == 3 else ""
             scale = "" if kind == "picture" else f"±{limit:g}"
-            last = " · ".join(s for s in (size if values.ndim == 3 else "", scale) if s)
-            lines = (node.id, describe(node.layer), last) if last else (node.id, describe(node.layer))
+            lines = tuple(s for s in (node.id, describe(node.layer), size, scale) if s)
             rows.append(LayerRow(node.id, lines, kind, values, limit))
         self.rows = rows
         self._colour()
@@ -157,7 +156,7 @@ class ActivationView(QWidget):
         cell = float(np.clip(room / max(n, 1), MIN_CELL, MAX_CELL))
         per_line = max(1, min(n, int(room // cell)))
         lines = -(-n // per_line)
-        cell_h = float(np.clip(cell, 12.0, 18.0))
+        cell_h = float(np.clip(cell, 4.0, 18.0))  # long layers: thin lines, so the view stays short
         pixels = np.full(lines * per_line, BLANK, np.uint32)
         pixels[:n] = colour_pixels(row.values, -row.limit, row.limit)[0]
         row.images = [pixels_qimage(pixels.reshape(lines, per_line))]
