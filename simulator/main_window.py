@@ -415,7 +415,7 @@ class MainWindow(QMainWindow):
                 current.refresh()
 
     def _watch_due(self, panel: QWidget) -> bool:
-        """While playing, the slowly changing watch panels (curves, confusion, predicted vs target) redraw
+        """While playing, the slowly changing watch panels (curves, confusion, prediction, images) redraw
         at most ``SLOW_PANEL_SECONDS`` apart; otherwise, and for the others, on every refresh."""
         slow = (self.curves, self.confusion, self.prediction, self.sample_browser, self.drawing_pad)
         now = time.perf_counter()
