@@ -411,7 +411,7 @@ def test_a_corrupted_scene_that_loads_builds_or_fails_cleanly(text):
         scene = loads_scene(text)
     except SceneError:
         return
-    assume(scene.dataset.source != "csv")
+    assume(scene.dataset.source not in ("csv", "idx", "image_folder", "images"))  # files, big sets
     try:
         scene.make_trainer(evaluate=False, timeline_budget=1 << 20)
     except SceneError as exc:
