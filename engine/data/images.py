@@ -43,7 +43,7 @@ DIGITS_MAX = 16
 
 
 def _asset(name: str) -> dict[str, np.ndarray]:
-    with resources.as_file(resources.files("engine.data").joinpath("assets", name)) as path:
+    with resources.as_file(resources.files("engine.data").joinpath(f"assets/{name}")) as path:
         with np.load(path, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
 
