@@ -40,6 +40,7 @@ from engine.scene import (
     load_scene,
     save_scene,
     scene_from_trainer,
+    spec_of,
 )
 
 if TYPE_CHECKING:
@@ -402,7 +403,8 @@ class SceneFiles(QObject):
             base = self.window.scene
         dataset = None
         if trainer.data is not self._data_base:  # points clicked, erased or another data set chosen
-            dataset = InlineData.from_dataset(trainer.data)
+            # a shipped image set is saved by name and seed, not as megabytes of pixels
+            dataset = spec_of(trainer.data) or InlineData.from_dataset(trainer.data)
         from simulator.canvas.annotations import arrows_from_scene, notes_from_scene
         from simulator.teacher import locks_from_window
 

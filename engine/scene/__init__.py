@@ -16,7 +16,17 @@ naming the JSON path. No pickle and no code is ever read from a file.
 
 from engine.scene.build import make_dataset, make_trainer, scene_from_trainer
 from engine.scene.codec import decode_array, encode_array
-from engine.scene.datasets import CsvData, DatasetSpec, InlineData, IrisData, PlaygroundData
+from engine.scene.datasets import (
+    CsvData,
+    DatasetSpec,
+    IdxData,
+    ImageFolderData,
+    ImageSetData,
+    InlineData,
+    IrisData,
+    PlaygroundData,
+    spec_of,
+)
 from engine.scene.errors import SceneError
 from engine.scene.io import SUFFIX, dumps_scene, load_scene, loads_scene, save_scene
 from engine.scene.migrate import CURRENT_VERSION, FORMAT, MIGRATIONS, Migrations, migrate_document, migration
@@ -42,6 +52,9 @@ __all__ = [
     "Arrow",
     "CsvData",
     "DatasetSpec",
+    "IdxData",
+    "ImageFolderData",
+    "ImageSetData",
     "InlineData",
     "IrisData",
     "Lesson",
@@ -69,4 +82,5 @@ __all__ = [
     "save_scene",
     "scene_from_trainer",
     "schema_path",
+    "spec_of",
 ]

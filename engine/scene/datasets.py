@@ -1,4 +1,4 @@
-"""Where a scene's data comes from: a Playground set, iris, a CSV file, or points stored in the file.
+"""Where a scene's data comes from: a Playground set, iris, a CSV file, an image set, or points in the file.
 
 Each spec is a small frozen value with ``to_json`` / ``from_json`` and ``make(base_dir)``, which
 returns an ``engine.data.Dataset``. Specs hold settings, not data, except ``InlineData`` (points a
@@ -7,13 +7,25 @@ user clicked or erased), whose arrays are stored with ``engine.scene.codec``.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
 import numpy as np
 
-from engine.data import Dataset, load_csv, load_iris, make_features, playground
+from engine.data import (
+    Dataset,
+    load_csv,
+    load_digits,
+    load_fashion_mnist,
+    load_idx,
+    load_image_folder,
+    load_iris,
+    load_mnist5k,
+    make_features,
+    playground,
+)
 from engine.data.playground import PLAYGROUND_KINDS
 from engine.errors import DataError
 from engine.scene.codec import decode_array, encode_array
@@ -23,6 +35,11 @@ from engine.scene.errors import SceneError, child
 def _dataset_error(exc: Exception, path: str = "$.dataset") -> SceneError:
     reason = exc.reason if isinstance(exc, DataError) else str(exc)
     return SceneError(f"the data set cannot be made: {reason}", path)
+
+
+def _file_error(exc: DataError, path: str) -> SceneError:
+    """Like ``_dataset_error`` but keeping the file the error names, for specs that read several files."""
+    return SceneError(f"the data set cannot be made: {exc}", path)
 
 
 @dataclass(frozen=True)
@@ -291,8 +308,187 @@ def _targets(t: np.ndarray, classify: bool) -> np.ndarray:
     return arr.reshape(-1, 1) if arr.ndim == 1 else arr
 
 
-DatasetSpec = PlaygroundData | IrisData | CsvData | InlineData
-SPECS: dict[str, type] = {cls.source: cls for cls in (PlaygroundData, IrisData, CsvData, InlineData)}
+IMAGE_SETS: dict[str, str] = {
+    "digits": "8×8 handwritten digits (1,797)",
+    "mnist5k": "MNIST digits, 5,000 of 28×28",
+    "fashion_mnist": "Fashion-MNIST clothing, 28×28",
+}
+"""The image sets shipped with nnsim, by the name a scene uses."""
+
+_MADE: weakref.WeakKeyDictionary[Dataset, Any] = weakref.WeakKeyDictionary()
+
+
+def spec_of(data: Dataset) -> Any:
+    """The spec that made ``data`` when it can be saved as settings alone (a shipped image set), else None.
+
+    A window saving a scene stores this instead of the pixels; a Dataset edited afterwards is a new
+    value and is not found here.
+    """
+    return _MADE.get(data)
+
+
+def _scene_path(base_dir: Path | None, relative: str) -> Path:
+    return Path(base_dir or ".") / PurePosixPath(relative)
+
+
+@dataclass(frozen=True)
+class ImageSetData:
+    """An image set shipped with nnsim (``IMAGE_SETS``), split or shuffled by ``seed``.
+
+    ``test_ratio`` is the share of each class held out (digits, mnist5k); Fashion-MNIST has its own test
+    images. ``full`` (Fashion-MNIST only): True for all 70,000 images from the installed package, False
+    for the shipped subset, None for the full set when it is installed.
+    """
+
+    source: ClassVar[str] = "images"
+    name: str = "mnist5k"
+    test_ratio: float = 0.2
+    seed: int = 0
+    full: bool | None = None
+
+    task: ClassVar[str] = "classification"
+
+    def make(self, base_dir: Path | None = None) -> Dataset:
+        try:
+            if self.name == "digits":
+                data = load_digits(self.test_ratio, self.seed)
+            elif self.name == "mnist5k":
+                data = load_mnist5k(self.test_ratio, self.seed)
+            elif self.name == "fashion_mnist":
+                data = load_fashion_mnist(self.full, self.seed)
+            else:
+                raise SceneError(f"unknown image set {self.name!r}", "$.dataset.name")
+        except DataError as exc:
+            raise _dataset_error(exc) from None
+        _MADE[data] = self
+        return data
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"source": self.source, "name": self.name}
+        if self.name == "fashion_mnist":
+            if self.full is not None:
+                out["full"] = self.full
+        else:
+            out["test_ratio"] = self.test_ratio
+        out["seed"] = self.seed
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any], path: str = "$.dataset") -> ImageSetData:
+        return cls(d["name"], float(d.get("test_ratio", 0.2)), d.get("seed", 0), d.get("full"))
+
+
+@dataclass(frozen=True)
+class IdxData:
+    """MNIST-style IDX files beside the scene (paths relative to its folder, with '/'); test pair optional."""
+
+    source: ClassVar[str] = "idx"
+    train_images: str = "train-images-idx3-ubyte.gz"
+    train_labels: str = "train-labels-idx1-ubyte.gz"
+    test_images: str | None = None
+    test_labels: str | None = None
+    test_ratio: float = 0.2
+    seed: int = 0
+
+    task: ClassVar[str] = "classification"
+
+    def make(self, base_dir: Path | None = None) -> Dataset:
+        def where(p: str | None) -> Path | None:
+            return None if p is None else _scene_path(base_dir, p)
+
+        try:
+            return load_idx(
+                where(self.train_images),
+                where(self.train_labels),
+                where(self.test_images),
+                where(self.test_labels),
+                self.test_ratio,
+                self.seed,
+            )
+        except DataError as exc:
+            raise _file_error(exc, self._path_of(exc)) from None
+
+    def _path_of(self, exc: DataError) -> str:
+        """The JSON path of the file a DataError names, so the window can point at the right field."""
+        for key in ("train_images", "train_labels", "test_images", "test_labels"):
+            value = getattr(self, key)
+            if value is not None and exc.source and Path(exc.source).name == PurePosixPath(value).name:
+                return f"$.dataset.{key}"
+        return "$.dataset"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "source": self.source,
+            "train_images": self.train_images,
+            "train_labels": self.train_labels,
+        }
+        if self.test_images is not None:
+            out.update(test_images=self.test_images, test_labels=self.test_labels)
+        else:
+            out["test_ratio"] = self.test_ratio
+        out["seed"] = self.seed
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any], path: str = "$.dataset") -> IdxData:
+        return cls(
+            d["train_images"],
+            d["train_labels"],
+            d.get("test_images"),
+            d.get("test_labels"),
+            float(d.get("test_ratio", 0.2)),
+            d.get("seed", 0),
+        )
+
+
+@dataclass(frozen=True)
+class ImageFolderData:
+    """A folder beside the scene holding one sub-folder of PNG/JPEG pictures per class."""
+
+    source: ClassVar[str] = "image_folder"
+    path: str = "images"
+    size: tuple[int, int] = (28, 28)
+    grayscale: bool = True
+    test_ratio: float = 0.2
+    seed: int = 0
+
+    task: ClassVar[str] = "classification"
+
+    def make(self, base_dir: Path | None = None) -> Dataset:
+        where = _scene_path(base_dir, self.path)
+        if not where.is_dir():
+            state = "is not a folder" if where.exists() else "does not exist"
+            raise SceneError(f"the image folder {str(where)!r} {state}", "$.dataset.path")
+        try:
+            return load_image_folder(where, self.size, self.grayscale, self.test_ratio, self.seed)
+        except DataError as exc:
+            raise _file_error(exc, "$.dataset.path") from None
+        except OSError as exc:
+            raise SceneError(
+                f"the image folder cannot be read ({exc.strerror or exc})", "$.dataset.path"
+            ) from None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"source": self.source, "path": self.path, "size": list(self.size)}
+        out.update(grayscale=self.grayscale, test_ratio=self.test_ratio, seed=self.seed)
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any], path: str = "$.dataset") -> ImageFolderData:
+        return cls(
+            d["path"],
+            tuple(d.get("size", (28, 28))),
+            d.get("grayscale", True),
+            float(d.get("test_ratio", 0.2)),
+            d.get("seed", 0),
+        )
+
+
+DatasetSpec = PlaygroundData | IrisData | CsvData | InlineData | ImageSetData | IdxData | ImageFolderData
+SPECS: dict[str, type] = {
+    cls.source: cls
+    for cls in (PlaygroundData, IrisData, CsvData, InlineData, ImageSetData, IdxData, ImageFolderData)
+}
 
 
 def dataset_from_json(d: dict[str, Any], path: str = "$.dataset") -> DatasetSpec:

@@ -7,7 +7,16 @@ import textwrap
 
 from engine.data import Dataset
 from engine.draft import check_draft
-from engine.scene.datasets import CsvData, InlineData, IrisData, PlaygroundData
+from engine.scene.datasets import (
+    IMAGE_SETS,
+    CsvData,
+    IdxData,
+    ImageFolderData,
+    ImageSetData,
+    InlineData,
+    IrisData,
+    PlaygroundData,
+)
 from engine.scene.model import Scene
 
 
@@ -20,10 +29,15 @@ def describe(scene: Scene, dataset: Dataset | Exception | None = None) -> str:
     if isinstance(dataset, Dataset):
         d = dataset
         task = f"{d.n_classes} classes" if d.task == "classification" else "regression"
-        lines.append(
-            f"  {d.n_train} training and {d.n_test} test samples, {d.n_inputs} inputs "
-            f"({', '.join(d.feature_names)}), {task}"
-        )
+        if d.is_image:
+            c, h, w = d.image_shape
+            inputs = f"({'grey' if c == 1 else f'{c}-channel'} images of {h}×{w} pixels)"
+        else:
+            inputs = f"({', '.join(d.feature_names)})"
+        counts = f"{d.n_train} training and {d.n_test} test samples"
+        lines.append(f"  {counts}, {d.n_inputs} inputs {inputs}, {task}")
+        if d.is_image and d.task == "classification":
+            lines.append(f"  classes: {textwrap.shorten(', '.join(d.class_names), 100, placeholder=' …')}")
     elif isinstance(dataset, Exception):
         lines.append(f"  cannot be made: {dataset}")
     t = scene.training
@@ -100,6 +114,24 @@ def _data_line(scene: Scene) -> str:
         )
     if isinstance(d, CsvData):
         return f"CSV file {d.path!r}, target {d.target!r}, task {d.task}, {d.test_ratio:.0%} for testing"
+    if isinstance(d, ImageSetData):
+        if d.name == "fashion_mnist":
+            which = {None: "full set if installed, else the shipped subset", True: "full set"}.get(
+                d.full, "shipped subset"
+            )
+            return f"image set {IMAGE_SETS[d.name]} ({which}), its own test images, seed {d.seed}"
+        return f"image set {IMAGE_SETS[d.name]}: {d.test_ratio:.0%} held out for testing, seed {d.seed}"
+    if isinstance(d, IdxData):
+        test = f"{d.test_ratio:.0%} for testing"
+        if d.test_images:
+            test = f"test files {d.test_images!r}, {d.test_labels!r}"
+        return f"IDX files {d.train_images!r}, {d.train_labels!r}, {test}, seed {d.seed}"
+    if isinstance(d, ImageFolderData):
+        colour = "grey" if d.grayscale else "colour"
+        return (
+            f"pictures in folder {d.path!r}, resized to {d.size[0]}×{d.size[1]} {colour}, "
+            f"{d.test_ratio:.0%} for testing, seed {d.seed}"
+        )
     if isinstance(d, InlineData):
         counts = f"{len(d.x_train)} training, {len(d.x_test)} test"
         return f"points stored in the scene ({d.name!r}, {d.task}): {counts}"

@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.activations import ACTIVATIONS
 from engine.data.features import FEATURES
+from engine.data.image_folder import MAX_SIDE
 from engine.data.playground import MAX_CLASSES, MAX_POINTS, PLAYGROUND_KINDS
 from engine.initializers import INITIALIZERS
 from engine.layers import LAYER_TYPES
@@ -21,12 +22,13 @@ from engine.losses import LOSSES, REGULARIZERS
 from engine.optimizers import OPTIMIZERS
 from engine.scene import checks as c
 from engine.scene import limits, vocabulary
+from engine.scene.datasets import IMAGE_SETS
 from engine.scene.errors import SceneError, child, show
 from engine.scene.migrate import FORMAT
 
 TOP_REQUIRED = ("format", "version", "title", "network", "dataset")
 TOP_OPTIONAL = ("description", "training", "view", "lesson", "locks", "notes", "arrows", "state")
-DATA_SOURCES = ("playground", "iris", "csv", "inline")
+DATA_SOURCES = ("playground", "iris", "csv", "inline", "images", "idx", "image_folder")
 TASKS = ("classification", "regression")
 CSV_TASKS = ("auto", "classification", "regression")
 DTYPES = ("float32", "float64")
@@ -174,11 +176,7 @@ def dataset(value: Any, path: str) -> None:
         _split_options(value, path)
     elif source == "csv":
         c.obj(value, path, ("source", "path"), ("target", "task", "test_ratio", "seed", "standardize"))
-        csv_path = c.string(value["path"], p("path"), 1000, 1)
-        if csv_path.startswith(("/", "\\")) or (len(csv_path) > 1 and csv_path[1] == ":") or "\0" in csv_path:
-            raise SceneError(
-                "give the CSV path relative to the scene file, with '/' between folders", p("path")
-            )
+        _relative_path(value["path"], p("path"), "CSV")
         target = value.get("target", -1)
         if isinstance(target, str):
             c.string(target, p("target"), limits.MAX_NAME, 1)
@@ -186,8 +184,49 @@ def dataset(value: Any, path: str) -> None:
             c.integer(target, p("target"), -100_000, 100_000)
         c.choice(value.get("task", "auto"), p("task"), CSV_TASKS, "task")
         _split_options(value, path)
+    elif source == "images":
+        c.obj(value, path, ("source", "name"), ("test_ratio", "seed", "full"))
+        name = c.choice(value["name"], p("name"), IMAGE_SETS, "image set")
+        if name == "fashion_mnist" and "test_ratio" in value:
+            raise SceneError("Fashion-MNIST has its own test images; it takes no test_ratio", p("test_ratio"))
+        if name != "fashion_mnist" and "full" in value:
+            raise SceneError("only Fashion-MNIST has a full set to choose", p("full"))
+        if value.get("full") is not None:
+            c.boolean(value["full"], p("full"))
+        c.number(value.get("test_ratio", 0.2), p("test_ratio"), 0.0, 1.0, hi_open=True)
+        c.integer(value.get("seed", 0), p("seed"), 0, limits.MAX_SEED)
+    elif source == "idx":
+        files = ("train_images", "train_labels")
+        tests = ("test_images", "test_labels")
+        c.obj(value, path, ("source", *files), (*tests, "test_ratio", "seed"))
+        for key in files + tuple(k for k in tests if k in value):
+            _relative_path(value[key], p(key), "IDX")
+        if ("test_images" in value) != ("test_labels" in value):
+            missing = "test_labels" if "test_images" in value else "test_images"
+            raise SceneError(f"give both test files or neither; {missing!r} is missing", path)
+        if "test_images" in value and "test_ratio" in value:
+            raise SceneError("with test files the test_ratio is not used; leave it out", p("test_ratio"))
+        c.number(value.get("test_ratio", 0.2), p("test_ratio"), 0.0, 1.0, hi_open=True)
+        c.integer(value.get("seed", 0), p("seed"), 0, limits.MAX_SEED)
+    elif source == "image_folder":
+        c.obj(value, path, ("source", "path"), ("size", "grayscale", "test_ratio", "seed"))
+        _relative_path(value["path"], p("path"), "image folder")
+        size = c.array(value.get("size", [28, 28]), p("size"), 2, 2)
+        for k, side in enumerate(size):
+            c.integer(side, child(p("size"), k), 1, MAX_SIDE)
+        c.boolean(value.get("grayscale", True), p("grayscale"))
+        c.number(value.get("test_ratio", 0.2), p("test_ratio"), 0.0, 1.0, hi_open=True)
+        c.integer(value.get("seed", 0), p("seed"), 0, limits.MAX_SEED)
     else:
         _inline(value, path)
+
+
+def _relative_path(value: Any, path: str, what: str) -> str:
+    """A file or folder path relative to the scene file, with '/' between folders."""
+    text = c.string(value, path, 1000, 1)
+    if text.startswith(("/", "\\")) or (len(text) > 1 and text[1] == ":") or "\0" in text:
+        raise SceneError(f"give the {what} path relative to the scene file, with '/' between folders", path)
+    return text
 
 
 def _features(value: Any, path: str) -> None:

@@ -1,4 +1,4 @@
-"""The data panel: pick the Playground's 2-D sets, iris or a CSV file, with a preview of the points or rows.
+"""The data panel: pick a Playground 2-D set, iris, an image set or a file, with a preview of what it holds.
 
 Every change makes a new ``Dataset`` and hands it to ``SceneController.set_dataset`` (one undo step; the
 controller resizes the Input layer to the number of features). When the controller refuses it, for example
@@ -8,16 +8,11 @@ a one-click fix that resizes the output layer in the same step.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import re
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QPointF, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,258 +20,35 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSlider,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from engine import DataError, Dense, NnsimError
-from engine.data import FEATURES, PLAYGROUND_KINDS, Dataset, load_csv, load_iris, playground
-from engine.losses import LOSSES
-from simulator.colours import LUT
+from engine import NnsimError
+from engine.data import FEATURES, PLAYGROUND_KINDS, Dataset, fashion_mnist_installed
 from simulator.controller import SceneController
+from simulator.panels.data_choice import (
+    IMAGE_SOURCES,
+    SOURCES,
+    DataChoice,
+    build_dataset,
+    csv_header,
+    infer_choice,
+    sort_idx_files,
+    uses_train_share,
+)
+from simulator.panels.data_preview import DataPreview
 from simulator.panels.forms import ErrorLabel, labelled, note_label, write_quietly
-from simulator.views.decision_view import EXTENT
-from simulator.views.point_editor import PointEditor, PointTools, class_colour
+from simulator.panels.output_fix import OutputFix, plan_output_fix, set_dataset_with_layer
+from simulator.views.point_editor import PointEditor, PointTools
 
-SOURCES = {
-    "circle": "Circle",
-    "xor": "Exclusive or",
-    "gauss": "Gaussian",
-    "spiral": "Spiral",
-    "plane": "Plane (regression)",
-    "multi_gauss": "Multi Gaussian (regression)",
-    "iris": "Iris flowers",
-    "csv": "CSV file…",
-}
 FEATURE_LABELS = dict(zip(FEATURES, ("x1", "x2", "x1²", "x2²", "x1·x2", "sin x1", "sin x2"), strict=True))
 MAX_CLASSES = 5
 MAX_POINTS = 5000
-PREVIEW_SIZE = 200
-PREVIEW_COLUMNS = 12
-PREVIEW_ROWS = 8
-
-
-@dataclass(frozen=True)
-class DataChoice:
-    """What the panel's fields say: enough to make the data set again."""
-
-    source: str = "spiral"
-    n_classes: int = 2
-    noise: int = 0  # percent, 0..50
-    train_percent: int = 50
-    n_points: int = 500
-    seed: int = 0
-    features: tuple[str, ...] = ("x1", "x2")
-    csv_path: str = ""
-    csv_header: tuple[str, ...] = ()
-    csv_target: str = ""
-
-
-def build_dataset(choice: DataChoice) -> Dataset:
-    """Make the data set ``choice`` describes (raises DataError)."""
-    ratio = choice.train_percent / 100
-    if choice.source in PLAYGROUND_KINDS:
-        classes = choice.n_classes if PLAYGROUND_KINDS[choice.source] == "classification" else 2
-        return playground(
-            choice.source, choice.n_points, choice.noise / 100, ratio, choice.seed, choice.features, classes
-        )
-    if choice.source == "iris":
-        return load_iris(test_ratio=1 - ratio, seed=choice.seed)
-    if not choice.csv_path:
-        raise DataError("choose a CSV file first")
-    return load_csv(choice.csv_path, choice.csv_target or -1, test_ratio=1 - ratio, seed=choice.seed)
-
-
-def csv_header(path: str) -> tuple[str, ...]:
-    """The column names on the first non-blank line of a CSV file ((): let the loader explain the problem)."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            for line in f:
-                if line.strip():
-                    delimiter = max(",;\t", key=line.count)
-                    return tuple(c.strip() for c in next(csv.reader([line], delimiter=delimiter)))
-    except (OSError, UnicodeError, csv.Error):
-        pass
-    return ()
-
-
-def infer_choice(ds: Dataset, base: DataChoice) -> DataChoice:
-    """Fields for a data set the panel did not make (the first scene, clicked points, a loaded scene).
-
-    A 2-D set of the kind ``base`` already shows (points clicked in or erased) keeps ``base``'s noise, size
-    and seed; a fresh one is read back from its ``source`` line.
-    """
-    if ds.is_2d and ds.name in PLAYGROUND_KINDS:
-        changes: dict[str, object] = {"features": tuple(ds.features), "n_classes": max(2, ds.n_classes)}
-        if base.source == ds.name:
-            return dataclasses.replace(base, **changes)
-        changes.update(source=ds.name, train_percent=_percent(ds))
-        found = re.search(r"(\d+) points, noise ([0-9.e+-]+), seed (\d+)", ds.source)
-        if found:
-            changes.update(
-                n_points=int(found[1]), noise=int(round(100 * float(found[2]))), seed=int(found[3])
-            )
-        return dataclasses.replace(base, **changes)
-    if ds.name == "iris":
-        return dataclasses.replace(base, source="iris", train_percent=_percent(ds))
-    if base.source == "csv":
-        return base
-    return dataclasses.replace(
-        base, source="csv", csv_path="", csv_header=(), csv_target="", train_percent=_percent(ds)
-    )
-
-
-def _percent(ds: Dataset) -> int:
-    return int(round(100 * ds.n_train / max(1, ds.n_train + ds.n_test)))
-
-
-@dataclass(frozen=True)
-class OutputFix:
-    """A change of the output layer (and maybe the loss) that lets a refused data set train."""
-
-    layer_id: str
-    spec: Dense
-    loss: str
-    text: str
-
-
-def plan_output_fix(controller: SceneController, ds: Dataset) -> OutputFix | None:
-    """Propose output units (k for k classes, 1 with tanh for two, the target count for regression)."""
-    trainer = controller.trainer
-    layer_id = trainer.model.resolved.output
-    spec = controller.network.node(layer_id).layer
-    if not isinstance(spec, Dense):
-        return None
-    loss, act = trainer.settings.loss, spec.activation
-    if ds.task == "classification":
-        if ds.n_classes == 2 and loss != "cross_entropy":
-            units = 1
-            wanted = "sigmoid" if loss == "binary_cross_entropy" else "tanh"
-            act = act if act in ("tanh", "sigmoid") else wanted
-        else:
-            units = ds.n_classes
-    else:
-        units = ds.t_train.shape[1]
-        act = "linear" if act in ("softmax", "sigmoid") else act
-        loss = "mse" if loss in ("cross_entropy", "binary_cross_entropy") else loss
-    if units == spec.units and act == spec.activation and loss == trainer.settings.loss:
-        return None
-    new = dataclasses.replace(spec, units=units, activation=act)
-    text = f"Give the output layer '{layer_id}' {units} unit{'s' if units > 1 else ''} ({act})"
-    if loss != trainer.settings.loss:
-        text += f", train with {LOSSES[loss][1].split(':')[0]}"
-    return OutputFix(layer_id, new, loss, text + " and use this data")
-
-
-def set_dataset_with_layer(
-    controller: SceneController, ds: Dataset, layer_id: str, spec: Dense, text: str
-) -> bool:
-    """Change the data and one layer in a single checked, undoable step (e.g. 3 classes, 3 outputs)."""
-    return controller.set_dataset_and_layers(ds, {layer_id: spec}, text)
-
-
-def scatter_image(ds: Dataset, size: int = PREVIEW_SIZE) -> QImage:
-    """The points of a 2-D set over [-6, 6]², coloured by class or value; test points smaller and paler."""
-    img = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
-    img.fill(QColor("white"))
-    p = QPainter(img)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    scale = size / (2 * EXTENT)
-    test_rim, train_rim = QColor(95, 99, 104, 90), QColor(95, 99, 104, 200)
-    for split, rim, radius in (("test", test_rim, 2.0), ("train", train_rim, 2.6)):
-        pts = ds.points_train if split == "train" else ds.points_test
-        t = ds.t_train if split == "train" else ds.t_test
-        if ds.task == "classification":
-            colours = [class_colour(int(k)) for k in t]
-        else:
-            idx = np.rint((np.clip(np.asarray(t)[:, 0], -1, 1) + 1) * (0.5 * (LUT.size - 1))).astype(int)
-            colours = [QColor.fromRgb(int(LUT[k])) for k in idx]
-        p.setPen(QPen(rim, 0.7))
-        if split == "test":
-            for colour in colours:
-                colour.setAlpha(110)
-        for (x, y), colour in zip(pts.tolist(), colours, strict=True):
-            p.setBrush(colour)
-            p.drawEllipse(QPointF((x + EXTENT) * scale, (EXTENT - y) * scale), radius, radius)
-    p.setPen(QPen(QColor("#9aa0a6"), 1))
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.drawRect(0, 0, size - 1, size - 1)
-    p.end()
-    return img
-
-
-def counts_text(ds: Dataset) -> str:
-    """One line on the split sizes and the classes (or the target's range)."""
-    text = f"{ds.n_train} training and {ds.n_test} test rows, {ds.n_inputs} inputs."
-    if ds.task == "classification":
-        train = np.bincount(ds.t_train, minlength=ds.n_classes)
-        test = np.bincount(ds.t_test, minlength=ds.n_classes)
-        parts = ", ".join(f"{n} {a}/{b}" for n, a, b in zip(ds.class_names, train, test, strict=True))
-        return f"{text} Classes (train/test): {parts}."
-    t = np.concatenate([ds.t_train[:, 0], ds.t_test[:, 0]])
-    return f"{text} Target '{ds.target_names[0]}' from {t.min():.3g} to {t.max():.3g}."
-
-
-class DataPreview(QWidget):
-    """A scatter of a 2-D set's points, or a table of a table's first rows, with the class counts."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.scatter = QLabel()
-        self.scatter.setFixedSize(PREVIEW_SIZE, PREVIEW_SIZE)
-        self.scatter.setToolTip(
-            "The points over [−6, 6]²: training points large, test points small and pale;\n"
-            "the colour is the class (or the value: orange −1, white 0, blue +1)"
-        )
-        self.table = QTableWidget()
-        self.table.setToolTip("The first training rows, in the units of the file")
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setMaximumHeight(230)
-        self.counts = note_label(tip="How many rows each split and each class has")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.scatter, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(self.table)
-        layout.addWidget(self.counts)
-
-    def show_dataset(self, ds: Dataset) -> None:
-        self.scatter.setVisible(ds.is_2d)
-        self.table.setVisible(not ds.is_2d)
-        if ds.is_2d:
-            self.scatter.setPixmap(QPixmap.fromImage(scatter_image(ds)))
-        else:
-            self._fill_table(ds)
-        self.counts.setText(counts_text(ds))
-
-    def _fill_table(self, ds: Dataset) -> None:
-        """The first rows; for wide tables (images) only the first columns and the target, "…" between."""
-        x = ds.raw_positions("train")[:PREVIEW_ROWS]
-        t = ds.t_train[:PREVIEW_ROWS]
-        target = ds.target_names[0] if ds.target_names else "class"
-        shown = min(ds.n_inputs, PREVIEW_COLUMNS)
-        names = [n.replace("_", "\n") for n in ds.feature_names[:shown]]
-        if shown < ds.n_inputs:
-            names.append(f"… {ds.n_inputs - shown} more")
-        names.append(target)
-        self.table.clear()
-        self.table.setColumnCount(len(names))
-        self.table.setRowCount(len(x))
-        self.table.setHorizontalHeaderLabels(names)
-        for i, row in enumerate(x):
-            for j, value in enumerate(row[:shown]):
-                self.table.setItem(i, j, QTableWidgetItem(f"{value:.4g}"))
-            label = ds.class_names[int(t[i])] if ds.task == "classification" else f"{t[i, 0]:.4g}"
-            self.table.setItem(i, len(names) - 1, QTableWidgetItem(label))
 
 
 class DataPanel(QWidget):
@@ -363,6 +135,35 @@ class DataPanel(QWidget):
         labelled(
             form, "Target", self.csv_target, "The column the network learns to predict; the others are inputs"
         )
+        self.idx_open = QPushButton("Open IDX files…")
+        self.idx_open.clicked.connect(self.open_idx)
+        labelled(
+            form,
+            "IDX files",
+            self.idx_open,
+            "MNIST-style files: train-images… and train-labels…, and maybe t10k-images… and t10k-labels…",
+        )
+        self.folder_open = QPushButton("Open image folder…")
+        self.folder_open.clicked.connect(self.open_folder)
+        labelled(
+            form, "Folder", self.folder_open, "A folder with one sub-folder of PNG or JPEG pictures per class"
+        )
+        self.image_side = QSpinBox()
+        self.image_side.setRange(4, 64)
+        self.image_side.setSuffix(" px")
+        self.image_side.setKeyboardTracking(False)
+        self.image_side.valueChanged.connect(lambda v: self._change(image_side=int(v)))
+        labelled(form, "Picture size", self.image_side, "Each picture is resized to this many pixels square")
+        self.fashion_full = QCheckBox("All 60,000 + 10,000 pictures")
+        self.fashion_full.toggled.connect(lambda on: self._change(fashion_full=bool(on)))
+        installed = fashion_mnist_installed()
+        tip = (
+            "Train on the whole Fashion-MNIST set instead of the 6,000 + 1,000 shipped with nnsim (slower)"
+            if installed
+            else "The whole set needs the package dataset-fashion-mnist; the 6,000 + 1,000 shipped are used"
+        )
+        self.fashion_full.setEnabled(installed)
+        labelled(form, "Full set", self.fashion_full, tip)
 
         self.train_share, self.train_label = self._slider(10, 90, 10, "train_percent", "%")
         tip = "Share of rows used for training; the rest are test rows the network never trains on"
@@ -377,10 +178,8 @@ class DataPanel(QWidget):
         tip = "Seed of the random draw and of the split: the same seed gives the same data"
         labelled(form, "Seed", self._pair(self.seed, self.regenerate, tip), tip)
         self.form = form
-        self._rows = {
-            name: i
-            for i, name in enumerate(("source", "classes", "noise", "points", "features", "file", "target"))
-        }
+        rows = ("source", "classes", "noise", "points", "features", "file", "target", "idx", "folder", "side")
+        self._rows = {name: i for i, name in enumerate((*rows, "full", "share", "seed"))}
 
         self.error = ErrorLabel()
         self.fix_label = note_label(tip="A change of the output layer that lets this data set train")
@@ -465,6 +264,11 @@ class DataPanel(QWidget):
         write_quietly(self.train_share, c.train_percent)
         self.train_label.setText(f"{c.train_percent} %")
         write_quietly(self.seed, c.seed)
+        write_quietly(self.image_side, c.image_side)
+        write_quietly(self.fashion_full, c.fashion_full)
+        names = ", ".join(Path(p).name.split("-idx")[0] for p in c.idx_files)
+        self.idx_open.setText(names or "Open IDX files…")
+        self.folder_open.setText(Path(c.folder_path).name if c.folder_path else "Open image folder…")
         is_2d = c.source in PLAYGROUND_KINDS
         classify = is_2d and PLAYGROUND_KINDS[c.source] == "classification"
         for name, visible in (
@@ -474,9 +278,15 @@ class DataPanel(QWidget):
             ("features", is_2d),
             ("file", c.source == "csv"),
             ("target", c.source == "csv" and bool(c.csv_header)),
+            ("idx", c.source == "idx"),
+            ("folder", c.source == "image_folder"),
+            ("side", c.source == "image_folder"),
+            ("full", c.source == "fashion_mnist"),
+            ("share", uses_train_share(c)),
         ):
             self.form.setRowVisible(self._rows[name], visible)
-        self.regenerate.setEnabled(c.source != "csv" or bool(c.csv_path))
+        has_file = {"csv": c.csv_path, "idx": c.idx_files, "image_folder": c.folder_path}.get(c.source, True)
+        self.regenerate.setEnabled(bool(has_file))
 
     def _on_trainer_changed(self) -> None:
         ds = self.controller.dataset
@@ -488,6 +298,7 @@ class DataPanel(QWidget):
         self._show_choice(self._choice)
         self.preview.show_dataset(ds)
         self.source_note.setText(ds.source)
+        self.point_tools.setVisible(not ds.is_image)  # pictures are not drawn by clicking on the output
         self.point_tools.set_dataset(ds)
 
     def _show_error(self, text: str) -> None:
@@ -501,11 +312,20 @@ class DataPanel(QWidget):
 
     def _on_source(self, _index: int) -> None:
         source = self.source.currentData()
-        if source == "csv" and not self._choice.csv_path:
-            if not self.open_csv():
+        c = self._choice
+        opener = {
+            "csv": (c.csv_path, self.open_csv),
+            "idx": (c.idx_files, self.open_idx),
+            "image_folder": (c.folder_path, self.open_folder),
+        }
+        if source in opener and not opener[source][0]:
+            if not opener[source][1]():
                 self._show_choice(self._choice)
             return
-        self._change(source=source)
+        changes: dict[str, object] = {"source": source}
+        if source in IMAGE_SOURCES and self._choice.source not in IMAGE_SOURCES:
+            changes["train_percent"] = 80  # image sets are big enough to keep most for training
+        self._change(**changes)
 
     def _on_features(self) -> None:
         names = tuple(n for n, box in self.feature_boxes.items() if box.isChecked())
@@ -530,6 +350,39 @@ class DataPanel(QWidget):
                 self._choice, source="csv", csv_path=str(path), csv_header=header, csv_target=target
             )
         )
+
+    def open_idx(self) -> bool:
+        """Ask for two or four IDX files and load them; False when cancelled or refused."""
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Open IDX files: images and labels (and a test pair)",
+            "",
+            "IDX files (*-ubyte *-ubyte.gz *.idx *.idx.gz *.gz);;All files (*)",
+        )
+        return bool(paths) and self.load_idx_files(paths)
+
+    def load_idx_files(self, paths: list[str] | tuple[str, ...]) -> bool:
+        """Train on IDX files, told apart by name (train-images…, train-labels…, t10k-…)."""
+        try:
+            files = sort_idx_files([str(p) for p in paths])
+        except NnsimError as exc:
+            self._refuse(str(exc))
+            return False
+        return self.apply_choice(self._image_choice(source="idx", idx_files=files))
+
+    def open_folder(self) -> bool:
+        """Ask for a folder of class sub-folders of pictures and load it; False when cancelled or refused."""
+        path = QFileDialog.getExistingDirectory(self, "Open a folder: one sub-folder of pictures per class")
+        return bool(path) and self.load_folder(path)
+
+    def load_folder(self, path: str) -> bool:
+        """Train on the pictures in ``path`` (one sub-folder per class)."""
+        return self.apply_choice(self._image_choice(source="image_folder", folder_path=str(path)))
+
+    def _image_choice(self, **changes: object) -> DataChoice:
+        if self._choice.source not in IMAGE_SOURCES:
+            changes.setdefault("train_percent", 80)
+        return dataclasses.replace(self._choice, **changes)
 
     def apply_choice(self, choice: DataChoice) -> bool:
         """Make the data set ``choice`` describes and train on it; on failure keep the old one and say why."""
