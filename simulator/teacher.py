@@ -300,6 +300,7 @@ def apply_locks(window, locks: Locks | None) -> None:
 # ---------------------------------------------------------------------------------- the window
 PANEL_TABS = {"loss": "curves", "weights": "layer_detail", "activations": "layer_detail"}
 PANEL_TABS |= {"gradients": "layer_detail", "confusion": "confusion"}
+PANEL_TABS |= {"samples": "sample_browser", "draw": "drawing_pad"}
 
 
 def show_panel(window, name: str) -> bool:

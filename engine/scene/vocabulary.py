@@ -82,6 +82,8 @@ PANELS: tuple[str, ...] = (
     "gradients",
     "confusion",
     "lesson",
+    "samples",
+    "draw",
 )
 """Panel names the window opens; other names are allowed and ignored."""
 
