@@ -10,6 +10,7 @@ A notebook needs only this module::
 
 from engine import data, metrics
 from engine.errors import ConfigError, DataError, DivergenceError, GraphError, NnsimError
+from engine.image_layers import AvgPool2D, Conv2D, Flatten, MaxPool2D, Reshape
 from engine.initializers import (
     Constant,
     GlorotNormal,
@@ -49,12 +50,15 @@ __all__ = [
     "Activation",
     "Adam",
     "Add",
+    "AvgPool2D",
     "Concat",
     "ConfigError",
+    "Conv2D",
     "Constant",
     "DataError",
     "Dense",
     "DivergenceError",
+    "Flatten",
     "Dropout",
     "GlorotNormal",
     "GlorotUniform",
@@ -63,6 +67,7 @@ __all__ = [
     "HeUniform",
     "History",
     "Input",
+    "MaxPool2D",
     "Model",
     "Network",
     "NnsimError",
@@ -73,6 +78,7 @@ __all__ = [
     "PhaseEvent",
     "RMSprop",
     "Regularization",
+    "Reshape",
     "Settings",
     "Snapshot",
     "Trainer",

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.errors import ConfigError, GraphError
-from engine.layers import Activation, Add, Concat, Dense, Dropout, Input, LayerSpec
+from engine.layers import Activation, Add, Concat, Dense, Dropout, Input, LayerSpec, shape_size
 from engine.model import Model
 from engine.network import Network, Node, Resolved
 
@@ -91,12 +91,12 @@ def _output_maps(
                     f"not {layer.type_name}"
                 )
             continue
-        width = res.shapes[node.id][0]
+        width = shape_size(res.shapes[node.id])
         prev = old_res.input if isinstance(layer, Input) else old_nodes.get(node.id)
         if prev is None or type(prev.layer) is not type(layer):
             old_width = 0
         else:
-            old_width = old_res.shapes[prev.id][0]
+            old_width = shape_size(old_res.shapes[prev.id])
         if node.id in feature_maps:
             maps[node.id] = _check_map(node.id, feature_maps[node.id], width, old_width)
         else:
@@ -127,7 +127,7 @@ def _origins(res: Resolved, out_maps: dict[str, list[int]]) -> dict[str, list[Or
     origins: dict[str, list[Origin]] = {}
     for node in res.order:
         layer = node.layer
-        width = res.shapes[node.id][0]
+        width = shape_size(res.shapes[node.id])
         if isinstance(layer, (Dense, Input)):
             key = _INPUT if isinstance(layer, Input) else node.id
             mapping = out_maps.get(node.id, range(width))

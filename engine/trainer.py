@@ -57,7 +57,13 @@ def check_fit(model: Model, data: Dataset, loss: str) -> str:
     Returns "values" (regression), "pm1" or "01" (two classes, one output unit) or "onehot".
     """
     loss = loss_name(loss)
-    n_in = model.resolved.shapes[model.resolved.input.id][0]
+    n_in = model.width(model.resolved.input.id)
+    in_shape = model.output_shape(model.resolved.input.id)
+    if data.image_shape is not None and len(in_shape) == 3 and tuple(data.image_shape) != in_shape:
+        raise ConfigError(
+            f"the network's Input takes images of shape {list(in_shape)} but the dataset '{data.name}' holds "
+            f"images of shape {list(data.image_shape)}: set the Input shape to {list(data.image_shape)}"
+        )
     if data.n_inputs != n_in:
         raise ConfigError(
             f"the network's Input takes {n_in} features but the dataset '{data.name}' has {data.n_inputs}"
@@ -65,7 +71,7 @@ def check_fit(model: Model, data: Dataset, loss: str) -> str:
         )
     if data.n_train == 0:
         raise ConfigError(f"the dataset '{data.name}' has no training samples")
-    width = model.resolved.shapes[model.resolved.output][0]
+    width = model.width(model.resolved.output)
     if data.task == "regression":
         k = data.t_train.shape[1]
         if width != k:
@@ -663,7 +669,7 @@ class Trainer:
             )
             if emit:
                 ins = tuple(node(m.resolved.index(i)).copy() for i in order[k].inputs)
-                pre = node(k, "zs").copy() if p.ops[k, L.C_OP] == L.OP_DENSE else None
+                pre = node(k, "zs").copy() if p.ops[k, L.C_OP] in (L.OP_DENSE, L.OP_CONV) else None
                 yield PhaseEvent(
                     step,
                     epoch,
@@ -725,7 +731,7 @@ class Trainer:
                     if s.node == k
                 }
                 first = m.resolved.index(order[k].inputs[0])
-                pre_g = node(k, "gzs").copy() if p.ops[k, L.C_OP] == L.OP_DENSE else None
+                pre_g = node(k, "gzs").copy() if p.ops[k, L.C_OP] in (L.OP_DENSE, L.OP_CONV) else None
                 yield PhaseEvent(
                     step,
                     epoch,

@@ -15,6 +15,14 @@ import math
 import numpy as np
 from numba import njit
 
+from engine.kernels.conv import (
+    avgpool_backward,
+    avgpool_forward,
+    conv_backward,
+    conv_forward,
+    maxpool_backward,
+    maxpool_forward,
+)
 from engine.kernels.layout import (
     C_ACT,
     C_B,
@@ -54,10 +62,14 @@ from engine.kernels.layout import (
     MODE_LOGITS,
     OP_ACT,
     OP_ADD,
+    OP_AVGPOOL,
     OP_CONCAT,
+    OP_CONV,
+    OP_COPY,
     OP_DENSE,
     OP_DROPOUT,
     OP_INPUT,
+    OP_MAXPOOL,
     OPT_ADAM,
     OPT_RMSPROP,
     P_CURSOR,
@@ -429,6 +441,21 @@ def forward_op(k, ops, op_inputs, fops, params, acts, zs, mb, rows, training, se
                 for c in range(w):
                     y[r, col + c] = x[r, c]
             col += w
+    elif code == OP_CONV:
+        x = view(acts, ops[first, C_OUT], mb, rows, ops[first, C_WIDTH])
+        z = view(zs, ops[k, C_Z], mb, rows, width)
+        conv_forward(x, params, z, ops[k])
+        act_forward(ops[k, C_ACT], fops[k, F_ALPHA], z, y)
+    elif code == OP_MAXPOOL:
+        x = view(acts, ops[first, C_OUT], mb, rows, ops[first, C_WIDTH])
+        maxpool_forward(x, y, view(zs, ops[k, C_Z], mb, rows, width), ops[k])
+    elif code == OP_AVGPOOL:
+        avgpool_forward(view(acts, ops[first, C_OUT], mb, rows, ops[first, C_WIDTH]), y, ops[k])
+    elif code == OP_COPY:
+        x = view(acts, ops[first, C_OUT], mb, rows, width)
+        for r in range(rows):
+            for c in range(width):
+                y[r, c] = x[r, c]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -629,6 +656,43 @@ def backward_op(
                     tmp[r, c] = gy[r, c + col]
             _pass_grad(src, ops, ncons, gacts, tmp, mb, rows, w, input_grad)
             col += w
+    elif code == OP_COPY:
+        _pass_grad(first, ops, ncons, gacts, gy, mb, rows, width, input_grad)
+    else:
+        _window_backward(
+            k, first, ops, fops, ncons, params, grads, acts, zs, gacts, gzs, mb, rows, fused, input_grad
+        )
+
+
+@njit(**_JIT)
+def _window_backward(
+    k, first, ops, fops, ncons, params, grads, acts, zs, gacts, gzs, mb, rows, fused, input_grad
+):
+    """Back-propagate through a Conv2D, MaxPool2D or AvgPool2D op ``k`` fed by op ``first``."""
+    code = ops[k, C_OP]
+    width = ops[k, C_WIDTH]
+    n_in = ops[first, C_WIDTH]
+    gy = view(gacts, ops[k, C_OUT], mb, rows, width)
+    gx = view(gacts, ops[first, C_OUT], mb, rows, n_in)
+    want_gx = ops[first, C_OP] != OP_INPUT or input_grad
+    accumulate = ncons[first] != 1
+    if code == OP_CONV:
+        z = view(zs, ops[k, C_Z], mb, rows, width)
+        gz = view(gzs, ops[k, C_Z], mb, rows, width)
+        if fused:
+            gz[:, :] = gy
+        else:
+            act_backward(
+                ops[k, C_ACT], fops[k, F_ALPHA], z, view(acts, ops[k, C_OUT], mb, rows, width), gy, gz
+            )
+        x = view(acts, ops[first, C_OUT], mb, rows, n_in)
+        conv_backward(x, params, grads, gz, gx, ops[k], accumulate, want_gx)
+    elif not want_gx:
+        return
+    elif code == OP_MAXPOOL:
+        maxpool_backward(gy, view(zs, ops[k, C_Z], mb, rows, width), gx, accumulate)
+    elif code == OP_AVGPOOL:
+        avgpool_backward(gy, gx, ops[k], accumulate)
 
 
 # ---------------------------------------------------------------------------------------------
