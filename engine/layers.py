@@ -149,8 +149,8 @@ class Input(LayerSpec):
         shape = check_shape("Input", "shape", self.shape)
         if self.size is not None and self.size != shape_size(shape):
             raise ConfigError(
-                f"Input has shape {list(shape)}, which holds {shape_size(shape)} values, but size={self.size!r}: "
-                "give only the shape"
+                f"Input has shape {list(shape)}, which holds {shape_size(shape)} values, "
+                f"but size={self.size!r}: give only the shape"
             )
         object.__setattr__(self, "shape", shape)
         object.__setattr__(self, "size", shape_size(shape))
