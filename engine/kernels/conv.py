@@ -8,6 +8,9 @@ loop over the plane, shifted by ``i·Wp + j``, which vectorises far better than 
 values; the columns past the output's width are computed and thrown away. Reductions (kernel and bias
 gradients) may be reassociated by the compiler so they vectorise too; both training paths call these
 same functions, so they still agree bit for bit.
+
+Inner loops index slices from 0 (``row[p]`` for ``p in range(n)``), never ``buf[off + p]``: the
+compiler then knows no index is negative, and vectorises.
 """
 
 from __future__ import annotations
@@ -54,10 +57,11 @@ def _sample(x, n, g, hp, wp, xp):
     pt, pl = g[C_PT], g[C_PL]
     for c in range(c_in):
         for r in range(h):
-            src = (c * h + r) * w
-            dst = (c * hp + r + pt) * wp + pl
+            src = x[n, (c * h + r) * w : (c * h + r + 1) * w]
+            start = (c * hp + r + pt) * wp + pl
+            dst = xp[start : start + w]
             for q in range(w):
-                xp[dst + q] = x[n, src + q]
+                dst[q] = src[q]
     return xp
 
 
@@ -89,22 +93,23 @@ def conv_forward(x, params, z, g):
                         wv = w[((f * c_in + c) * kh + i) * kw + j]
                         if stride1:
                             off = c * plane + i * wp + j
+                            xo = xs[off : off + span]
                             for p in range(span):
-                                acc[p] += wv * xs[off + p]
+                                acc[p] += wv * xo[p]
                         else:
                             for oh in range(oh_n):
                                 off = c * plane + (oh * sh + i) * wp + j
-                                o = oh * ow_n
+                                xo = xs[off : off + (ow_n - 1) * sw + 1 : sw]
+                                ao = acc[oh * ow_n : (oh + 1) * ow_n]
                                 for ow in range(ow_n):
-                                    acc[o + ow] += wv * xs[off + ow * sw]
+                                    ao[ow] += wv * xo[ow]
             zo = f * out_plane
-            if stride1:
-                for oh in range(oh_n):
-                    for ow in range(ow_n):
-                        z[n, zo + oh * ow_n + ow] = acc[oh * wp + ow]
-            else:
-                for p in range(out_plane):
-                    z[n, zo + p] = acc[p]
+            for oh in range(oh_n):
+                zr = z[n, zo + oh * ow_n : zo + (oh + 1) * ow_n]
+                a0 = oh * wp if stride1 else oh * ow_n
+                ar = acc[a0 : a0 + ow_n]
+                for ow in range(ow_n):
+                    zr[ow] = ar[ow]
 
 
 @njit(**_JIT_SUM)
@@ -140,16 +145,13 @@ def conv_backward(x, params, grads, gz, gx, g, accumulate, want_gx):
         for f in range(f_out):
             zo = f * out_plane
             s = zero
-            if stride1:
-                for oh in range(oh_n):
-                    for ow in range(ow_n):
-                        v = gz[n, zo + oh * ow_n + ow]
-                        gfull[oh * wp + ow] = v
-                        s += v
-            else:
-                for p in range(out_plane):
-                    v = gz[n, zo + p]
-                    gfull[p] = v
+            for oh in range(oh_n):
+                gr = gz[n, zo + oh * ow_n : zo + (oh + 1) * ow_n]
+                a0 = oh * wp if stride1 else oh * ow_n
+                fr = gfull[a0 : a0 + ow_n]
+                for ow in range(ow_n):
+                    v = gr[ow]
+                    fr[ow] = v
                     s += v
             if b_off >= 0:
                 grads[b_off + f] += s
@@ -157,63 +159,118 @@ def conv_backward(x, params, grads, gz, gx, g, accumulate, want_gx):
                 for i in range(kh):
                     for j in range(kw):
                         q = ((f * c_in + c) * kh + i) * kw + j
+                        wv = w[q]
                         acc = zero
                         if stride1:
                             off = c * plane + i * wp + j
+                            xo = xs[off : off + span]
                             for p in range(span):
-                                acc += gfull[p] * xs[off + p]
+                                acc += gfull[p] * xo[p]
                             if want_gx:
-                                wv = w[q]
+                                go = gxp[off : off + span]
                                 for p in range(span):
-                                    gxp[off + p] += wv * gfull[p]
+                                    go[p] += wv * gfull[p]
                         else:
-                            wv = w[q]
                             for oh in range(oh_n):
                                 off = c * plane + (oh * sh + i) * wp + j
-                                o = oh * ow_n
+                                xo = xs[off : off + (ow_n - 1) * sw + 1 : sw]
+                                fr = gfull[oh * ow_n : (oh + 1) * ow_n]
                                 for ow in range(ow_n):
-                                    acc += gfull[o + ow] * xs[off + ow * sw]
+                                    acc += fr[ow] * xo[ow]
                                 if want_gx:
+                                    go = gxp[off : off + (ow_n - 1) * sw + 1 : sw]
                                     for ow in range(ow_n):
-                                        gxp[off + ow * sw] += wv * gfull[o + ow]
+                                        go[ow] += wv * fr[ow]
                         gw[q] += acc
         if want_gx:
             for c in range(c_in):
                 for r in range(h):
-                    src = (c * hp + r + pt) * wp + pl
-                    dst = (c * h + r) * w_in
+                    start = (c * hp + r + pt) * wp + pl
+                    src = gxp[start : start + w_in]
+                    dst = gx[n, (c * h + r) * w_in : (c * h + r + 1) * w_in]
                     if accumulate:
                         for q in range(w_in):
-                            gx[n, dst + q] += gxp[src + q]
+                            dst[q] += src[q]
                     else:
                         for q in range(w_in):
-                            gx[n, dst + q] = gxp[src + q]
+                            dst[q] = src[q]
 
 
 @njit(**_JIT)
 def maxpool_forward(x, y, arg, g):
-    """y = the largest value of each window; ``arg`` keeps where it was (its index in the sample's row)."""
+    """y = the largest value of each window; ``arg`` keeps where it was (its index in the sample's row).
+
+    Ties go to the first value in row-major window order, and a NaN wins, as in torch.
+    """
     rows = x.shape[0]
     ch, h, w = g[C_INC], g[C_INH], g[C_INW]
     oh_n, ow_n, kh, kw, sh, sw = g[C_OUTH], g[C_OUTW], g[C_KH], g[C_KW], g[C_SH], g[C_SW]
+    if kh == 2 and kw == 2 and sh == 2 and sw == 2:
+        _maxpool2_forward(x, y, arg, ch, h, w, oh_n, ow_n)
+        return
+    reach = (ow_n - 1) * sw + 1
     for n in range(rows):
-        o = 0
         for c in range(ch):
             for oh in range(oh_n):
+                o0 = (c * oh_n + oh) * ow_n
+                yr = y[n, o0 : o0 + ow_n]
+                ar = arg[n, o0 : o0 + ow_n]
+                top = (c * h + oh * sh) * w
+                for i in range(kh):
+                    for j in range(kw):
+                        base = top + i * w + j
+                        xr = x[n, base : base + reach : sw]
+                        if i == 0 and j == 0:
+                            for ow in range(ow_n):
+                                yr[ow] = xr[ow]
+                                ar[ow] = base + ow * sw
+                        else:  # selects, not branches: random data would mispredict half of them
+                            for ow in range(ow_n):
+                                v = xr[ow]
+                                best = yr[ow]
+                                take = (v > best) | ((v != v) & (best == best))
+                                yr[ow] = v if take else best
+                                ar[ow] = base + ow * sw if take else ar[ow]
+
+
+@njit(**_JIT)
+def _maxpool2_forward(x, y, arg, ch, h, w, oh_n, ow_n):
+    """The common 2×2 window with stride 2, with constant offsets the compiler can plan for. The
+    comparisons are plain ``>``; a window whose sum is NaN is looked at again so that a NaN wins."""
+    for n in range(x.shape[0]):
+        for c in range(ch):
+            for oh in range(oh_n):
+                o0 = (c * oh_n + oh) * ow_n
+                top = (c * h + 2 * oh) * w
+                r0 = x[n, top : top + w]
+                r1 = x[n, top + w : top + 2 * w]
+                yr = y[n, o0 : o0 + ow_n]
+                ar = arg[n, o0 : o0 + ow_n]
                 for ow in range(ow_n):
-                    top = (c * h + oh * sh) * w + ow * sw
-                    best = x[n, top]
-                    where = top
-                    for i in range(kh):
-                        for j in range(kw):
-                            idx = top + i * w + j
-                            v = x[n, idx]
-                            if v > best or (v != v and best == best):  # the first largest; NaN wins
+                    a = r0[2 * ow]
+                    b = r0[2 * ow + 1]
+                    c2 = r1[2 * ow]
+                    d = r1[2 * ow + 1]
+                    best = a
+                    where = 2 * ow
+                    if b > best:
+                        best = b
+                        where = 2 * ow + 1
+                    if c2 > best:
+                        best = c2
+                        where = w + 2 * ow
+                    if d > best:
+                        best = d
+                        where = w + 2 * ow + 1
+                    total = a + b + c2 + d
+                    if total != total:  # a NaN, or infinities of both signs
+                        for k, v in enumerate((a, b, c2, d)):
+                            if v != v:
                                 best = v
-                                where = idx
-                    y[n, o] = best
-                    arg[n, o] = where
-                    o += 1
+                                where = (k // 2) * w + 2 * ow + k % 2
+                                break
+                    yr[ow] = best
+                    ar[ow] = top + where
 
 
 @njit(**_JIT)
@@ -223,8 +280,11 @@ def maxpool_backward(gy, arg, gx, accumulate):
     if not accumulate:
         gx[:, :] = 0.0
     for n in range(rows):
+        gr = gy[n]
+        ar = arg[n]
+        xr = gx[n]
         for o in range(width):
-            gx[n, int(arg[n, o])] += gy[n, o]
+            xr[int(ar[o])] += gr[o]
 
 
 @njit(**_JIT)
@@ -234,19 +294,23 @@ def avgpool_forward(x, y, g):
     ch, h, w = g[C_INC], g[C_INH], g[C_INW]
     oh_n, ow_n, kh, kw, sh, sw = g[C_OUTH], g[C_OUTW], g[C_KH], g[C_KW], g[C_SH], g[C_SW]
     area = kh * kw
-    zero = np.zeros(1, x.dtype)[0]
+    reach = (ow_n - 1) * sw + 1
     for n in range(rows):
-        o = 0
         for c in range(ch):
             for oh in range(oh_n):
+                o0 = (c * oh_n + oh) * ow_n
+                yr = y[n, o0 : o0 + ow_n]
+                top = (c * h + oh * sh) * w
                 for ow in range(ow_n):
-                    top = (c * h + oh * sh) * w + ow * sw
-                    s = zero
-                    for i in range(kh):
-                        for j in range(kw):
-                            s += x[n, top + i * w + j]
-                    y[n, o] = s / area
-                    o += 1
+                    yr[ow] = 0.0
+                for i in range(kh):
+                    for j in range(kw):
+                        base = top + i * w + j
+                        xr = x[n, base : base + reach : sw]
+                        for ow in range(ow_n):
+                            yr[ow] += xr[ow]
+                for ow in range(ow_n):
+                    yr[ow] = yr[ow] / area
 
 
 @njit(**_JIT)
@@ -256,16 +320,18 @@ def avgpool_backward(gy, gx, g, accumulate):
     ch, h, w = g[C_INC], g[C_INH], g[C_INW]
     oh_n, ow_n, kh, kw, sh, sw = g[C_OUTH], g[C_OUTW], g[C_KH], g[C_KW], g[C_SH], g[C_SW]
     area = kh * kw
+    reach = (ow_n - 1) * sw + 1
     if not accumulate:
         gx[:, :] = 0.0
     for n in range(rows):
-        o = 0
         for c in range(ch):
             for oh in range(oh_n):
-                for ow in range(ow_n):
-                    top = (c * h + oh * sh) * w + ow * sw
-                    v = gy[n, o] / area
-                    for i in range(kh):
-                        for j in range(kw):
-                            gx[n, top + i * w + j] += v
-                    o += 1
+                o0 = (c * oh_n + oh) * ow_n
+                gr = gy[n, o0 : o0 + ow_n]
+                top = (c * h + oh * sh) * w
+                for i in range(kh):
+                    for j in range(kw):
+                        base = top + i * w + j
+                        xr = gx[n, base : base + reach : sw]
+                        for ow in range(ow_n):
+                            xr[ow] += gr[ow] / area
