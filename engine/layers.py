@@ -146,7 +146,7 @@ class Input(LayerSpec):
             _check_int("Input", "size", size)
             object.__setattr__(self, "size", size)
             return
-        shape = check_shape("Input", "shape", self.shape)
+        shape = check_shape("Input", "shape", self.shape, (1, 3))
         if self.size is not None and self.size != shape_size(shape):
             raise ConfigError(
                 f"Input has shape {list(shape)}, which holds {shape_size(shape)} values, "

@@ -41,6 +41,8 @@ DATASET_SETTINGS: dict[str, str] = {
 LAYER_FIELD_TYPES: dict[str, str] = {
     "units": "integer",
     "size": "integer",
+    "filters": "integer",
+    "padding": "string",
     "activation": "string",
     "use_bias": "boolean",
     "alpha": "number",
