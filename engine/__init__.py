@@ -37,6 +37,7 @@ from engine.layers import (
 from engine.losses import LOSSES, Regularization
 from engine.model import Model
 from engine.network import Network, Node
+from engine.normalization import BatchNorm
 from engine.optimizers import SGD, Adam, Optimizer, RMSprop, optimizer_from_config
 from engine.phases import Phase, PhaseEvent
 from engine.timeline import Snapshot
@@ -51,6 +52,7 @@ __all__ = [
     "Adam",
     "Add",
     "AvgPool2D",
+    "BatchNorm",
     "Concat",
     "ConfigError",
     "Conv2D",

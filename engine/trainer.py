@@ -24,6 +24,7 @@ from engine.kernels import layout as L
 from engine.layers import Activation, Dense
 from engine.losses import Regularization, loss_name, output_mode
 from engine.model import Model
+from engine.normalization import RUNNING
 from engine.optimizers import SGD, Optimizer, optimizer_from_config
 from engine.phases import Phase, PhaseEvent
 from engine.program import Buffers
@@ -728,7 +729,7 @@ class Trainer:
                 grads = {
                     s.name: self.grads[s.offset : s.offset + s.size].reshape(s.shape).copy()
                     for s in p.slots
-                    if s.node == k
+                    if s.node == k and s.name not in RUNNING
                 }
                 first = m.resolved.index(order[k].inputs[0])
                 pre_g = node(k, "gzs").copy() if p.ops[k, L.C_OP] in (L.OP_DENSE, L.OP_CONV) else None

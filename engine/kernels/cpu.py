@@ -35,6 +35,8 @@ from engine.kernels.layout import (
     C_WIDTH,
     C_Z,
     F_ALPHA,
+    F_EPS,
+    F_MOMENTUM,
     F_RATE,
     H_BETA1,
     H_BETA2,
@@ -63,6 +65,7 @@ from engine.kernels.layout import (
     OP_ACT,
     OP_ADD,
     OP_AVGPOOL,
+    OP_BATCHNORM,
     OP_CONCAT,
     OP_CONV,
     OP_COPY,
@@ -92,6 +95,7 @@ from engine.kernels.layout import (
     STATUS_PARAM,
     STATUS_STOPPED,
 )
+from engine.kernels.norm import batchnorm_backward, batchnorm_forward
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 _SQRT1_2 = 0.7071067811865476
@@ -451,6 +455,10 @@ def forward_op(k, ops, op_inputs, fops, params, acts, zs, mb, rows, training, se
         maxpool_forward(x, y, view(zs, ops[k, C_Z], mb, rows, width), ops[k])
     elif code == OP_AVGPOOL:
         avgpool_forward(view(acts, ops[first, C_OUT], mb, rows, ops[first, C_WIDTH]), y, ops[k])
+    elif code == OP_BATCHNORM:
+        x = view(acts, ops[first, C_OUT], mb, rows, width)
+        xhat = view(zs, ops[k, C_Z], mb, rows, width)
+        batchnorm_forward(x, params, y, xhat, ops[k], training, fops[k, F_MOMENTUM], fops[k, F_EPS])
     elif code == OP_COPY:
         x = view(acts, ops[first, C_OUT], mb, rows, width)
         for r in range(rows):
@@ -668,7 +676,7 @@ def backward_op(
 def _window_backward(
     k, first, ops, fops, ncons, params, grads, acts, zs, gacts, gzs, mb, rows, fused, input_grad
 ):
-    """Back-propagate through a Conv2D, MaxPool2D or AvgPool2D op ``k`` fed by op ``first``."""
+    """Back-propagate through a Conv2D, MaxPool2D, AvgPool2D or BatchNorm op ``k`` fed by op ``first``."""
     code = ops[k, C_OP]
     width = ops[k, C_WIDTH]
     n_in = ops[first, C_WIDTH]
@@ -687,6 +695,10 @@ def _window_backward(
             )
         x = view(acts, ops[first, C_OUT], mb, rows, n_in)
         conv_backward(x, params, grads, gz, gx, ops[k], accumulate, want_gx)
+    elif code == OP_BATCHNORM:
+        x = view(acts, ops[first, C_OUT], mb, rows, n_in)
+        xhat = view(zs, ops[k, C_Z], mb, rows, width)
+        batchnorm_backward(x, xhat, params, grads, gy, gx, ops[k], fops[k, F_EPS], accumulate, want_gx)
     elif not want_gx:
         return
     elif code == OP_MAXPOOL:

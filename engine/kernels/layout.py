@@ -16,6 +16,7 @@ OP_CONV = 6
 OP_MAXPOOL = 7
 OP_AVGPOOL = 8
 OP_COPY = 9  # Flatten, Reshape: the same values read in another shape
+OP_BATCHNORM = 10
 
 # op table columns
 C_OP = 0  # op code
@@ -41,12 +42,15 @@ C_SH = 18
 C_SW = 19
 C_PT = 20  # rows of zeros added above the input
 C_PL = 21  # columns of zeros added left of the input
-N_COLS = 22
+C_AUX = 22  # BatchNorm: offset of the running mean (the running variance follows it)
+N_COLS = 23
 
 # float op table columns
 F_ALPHA = 0  # leaky relu slope
 F_RATE = 1  # dropout rate
-N_FCOLS = 2
+F_MOMENTUM = 2  # BatchNorm: how far the running statistics move towards each batch's
+F_EPS = 3  # BatchNorm: added to the variance
+N_FCOLS = 4
 
 # losses
 LOSS_MSE = 0
