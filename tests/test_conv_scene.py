@@ -1,4 +1,5 @@
-"""Image layers in scene files: they round-trip, the schema accepts them, bad fields are named by path."""
+"""Image layers and BatchNorm in scene files: they round-trip, the schema accepts them, bad fields are
+named by path."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from engine import Adam, AvgPool2D, Conv2D, Dense, Flatten, Input, MaxPool2D, Network, Reshape
+from engine import Adam, AvgPool2D, BatchNorm, Conv2D, Dense, Flatten, Input, MaxPool2D, Network, Reshape
 from engine.scene import (
     InlineData,
     Scene,
@@ -27,6 +28,7 @@ def cnn_scene() -> Scene:
         Input(shape=[1, 6, 6]),
         Conv2D(3, 3, padding="same", activation="relu", kernel_init="he_uniform"),
         MaxPool2D(2),
+        BatchNorm(momentum=0.2),
         AvgPool2D([1, 3], stride=1),
         Flatten(),
         Reshape([3, 3, 1]),
@@ -61,6 +63,7 @@ def test_a_trained_cnn_scene_keeps_its_weights():
     again = saved.make_trainer()
     np.testing.assert_array_equal(again.model.flat, trainer.model.flat)
     assert again.model.params["conv2d_1.kernel"].shape == (3, 1, 3, 3)
+    assert not np.all(again.model.params["batchnorm_1.moving_mean"] == 0)  # the running statistics too
     trainer.run(3)
     again.run(3)
     np.testing.assert_array_equal(again.model.flat, trainer.model.flat)
@@ -75,7 +78,9 @@ def test_a_trained_cnn_scene_keeps_its_weights():
         (1, "filters", 0),
         (2, "pool_size", 0),
         (2, "stride", "2"),
-        (5, "shape", [3, 0, 1]),
+        (6, "shape", [3, 0, 1]),
+        (3, "momentum", 2),
+        (3, "epsilon", 0),
         (0, "shape", [1, 6]),
     ],
 )

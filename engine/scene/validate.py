@@ -131,6 +131,10 @@ def layer(value: Any, path: str) -> str:
             c.number(item, fpath, -MAX_LAYER_NUMBER, MAX_LAYER_NUMBER)
         elif key in ("kernel_init", "bias_init"):
             initializer(item, fpath)
+        elif key == "momentum":
+            c.number(item, fpath, 0.0, 1.0)
+        elif key == "epsilon":
+            c.number(item, fpath, 0.0, 1.0, lo_open=True)
         elif key == "filters":
             c.integer(item, fpath, 1, limits.MAX_UNITS)
         elif key in ("kernel_size", "stride", "pool_size"):

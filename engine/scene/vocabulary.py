@@ -43,6 +43,8 @@ LAYER_FIELD_TYPES: dict[str, str] = {
     "size": "integer",
     "filters": "integer",
     "padding": "string",
+    "momentum": "number",
+    "epsilon": "number",
     "activation": "string",
     "use_bias": "boolean",
     "alpha": "number",
