@@ -66,4 +66,3 @@ class BatchNorm(LayerSpec):
     def initializer(self, param: str) -> Initializer:
         ones, zeros = Constant(1.0), Zeros()
         return {"gamma": ones, "beta": zeros, "moving_mean": zeros, "moving_var": ones}[param]
-
