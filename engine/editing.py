@@ -11,7 +11,8 @@ in order. For a ``Dense`` layer present in both networks, kernel row ``i`` (new 
 taken from the old row whose input feature has the same origin, and column ``j`` from the old unit
 ``map_out[j]``. New units, new inputs and layers whose type changed keep their fresh values. When a
 layer now reads from somewhere else entirely (a layer was inserted in front of it or removed), it keeps
-the overlapping part of its kernel: all of it when its input width is unchanged.
+the overlapping part of its kernel: all of it when its input width is unchanged. Other layers with
+weights (Conv2D, BatchNorm) keep them whole when their type and weight shapes are unchanged.
 """
 
 from __future__ import annotations
@@ -63,7 +64,10 @@ def rebuild(
     origins = _origins(res, out_maps)
     for node in res.order:
         prev = old_nodes.get(node.id)
-        if prev is None or type(prev.layer) is not type(node.layer) or not isinstance(node.layer, Dense):
+        if prev is None or type(prev.layer) is not type(node.layer):
+            continue
+        if not isinstance(node.layer, Dense):
+            _copy_whole(new, old, node.id)
             continue
         in_map = _input_map(origins[node.inputs[0]], old_origins[prev.inputs[0]])
         out_map = np.asarray(out_maps[node.id], np.int64)
@@ -175,6 +179,14 @@ def _copy(new: Model, old: Model, key: str, rows: np.ndarray | None, cols: np.nd
     ir = np.flatnonzero(rows >= 0)
     if ir.size and jc.size:
         dst[np.ix_(ir, jc)] = src[np.ix_(rows[ir], cols[jc])]
+
+
+def _copy_whole(new: Model, old: Model, layer_id: str) -> None:
+    """Keep every weight array of a layer that is not Dense (a Conv2D kernel, BatchNorm's scale and
+    statistics) whose shape is unchanged; a changed one starts fresh."""
+    for key, dst in new.params.items():
+        if key.rsplit(".", 1)[0] == layer_id and key in old.params and old.params[key].shape == dst.shape:
+            dst[...] = old.params[key]
 
 
 # ------------------------------------------------------------------------------------------ edits

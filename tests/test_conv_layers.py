@@ -327,3 +327,20 @@ def test_conv_cross_entropy_gradients():
     )
     trainer = fd_trainer(net, data=data, loss="cross_entropy")
     assert_grads_close(analytic_grads(trainer), numerical_grads(trainer))
+
+
+def test_editing_a_cnn_keeps_the_conv_weights_that_still_fit():
+    from engine.editing import rebuild
+
+    net = Network.sequential(
+        Input(shape=IMAGE), Conv2D(3, 3, activation="relu"), Conv2D(2, 2), Flatten(), Dense(2)
+    )
+    old = net.build(seed=1)
+    old.flat[:] = np.random.default_rng(0).normal(size=old.flat.shape)
+    edited = net.replace_layer("conv2d_2", Conv2D(4, 2)).replace_layer(
+        "conv2d_1", Conv2D(3, 3, activation="tanh")
+    )
+    new = rebuild(old, edited)
+    np.testing.assert_array_equal(new.params["conv2d_1.kernel"], old.params["conv2d_1.kernel"])
+    assert new.params["conv2d_2.kernel"].shape == (4, 3, 2, 2)
+    assert not np.array_equal(new.params["conv2d_2.kernel"][:2], old.params["conv2d_2.kernel"])
