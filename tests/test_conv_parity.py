@@ -188,3 +188,39 @@ def test_run_step_and_phases_give_identical_weights():
     assert np.array_equal(fast.model.flat, walked.model.flat)
     assert np.array_equal(fast.step_losses, walked.step_losses)
     assert not np.array_equal(fast.model.flat, trainer().model.flat)
+
+
+@pytest.mark.parametrize(("channels", "kernel"), [(1, 3), (8, 3), (3, 5)])  # 9, 72 and 75 values a window
+@pytest.mark.parametrize(("stride", "padding"), [(1, "valid"), (1, "same"), (2, "valid")])
+def test_conv_gradients_match_torch_on_both_kernel_paths(torch, channels, kernel, stride, padding):
+    """Small windows run direct loops, large ones im2col and BLAS (``IM2COL_MIN_TAPS``): both agree
+    with torch, in float64, forward and backward."""
+    shape = (channels, 7, 9)
+    net = Network.sequential(  # a first conv, so the second one's input gradient is checked too
+        Input(shape=shape),
+        Conv2D(channels, 1, activation="tanh"),
+        Conv2D(4, kernel, stride=stride, padding=padding),
+    )
+    res = net.resolve()
+    n_out = int(np.prod(res.shapes["conv2d_2"]))
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(6, int(np.prod(shape))))
+    t = rng.normal(size=(6, n_out))
+    data = Dataset("img", "regression", x[:5], x[5:], t[:5], t[5:], image_shape=shape)
+    trainer = Trainer(
+        net.build(seed=1, dtype="float64"), data, optimizer=SGD(0.0), batch_size=5, shuffle=False
+    )
+    events = list(trainer.phases())
+    grads = {f"{e.layer}.{k}": g for e in events if e.phase is Phase.BACKWARD for k, g in e.grads.items()}
+    w = {k: torch.tensor(v, requires_grad=True) for k, v in trainer.model.get_weights().items()}
+    xt = torch.from_numpy(x[:5]).reshape(5, *shape)
+    h = torch.tanh(torch.nn.functional.conv2d(xt, w["conv2d_1.kernel"], w["conv2d_1.bias"]))
+    if padding == "same":
+        total = kernel - 1
+        h = torch.nn.functional.pad(h, [total // 2, total - total // 2] * 2)
+    y = torch.nn.functional.conv2d(h, w["conv2d_2.kernel"], w["conv2d_2.bias"], stride=stride)
+    np.testing.assert_allclose(events[2].output, y.detach().numpy().reshape(5, -1), rtol=1e-10, atol=1e-12)
+    loss = ((y.reshape(5, -1) - torch.from_numpy(t[:5])) ** 2).mean()
+    loss.backward()
+    for key, tensor in w.items():
+        np.testing.assert_allclose(grads[key], tensor.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=key)
