@@ -18,6 +18,7 @@ from engine.errors import ConfigError, GraphError
 from engine.image_layers import Conv2D, MaxPool2D
 from engine.layers import Dense, Dropout, shape_size
 from engine.network import Network
+from engine.normalization import BatchNorm
 from engine.scene import limits
 from engine.scene.datasets import DatasetSpec
 from engine.scene.errors import SceneError, child
@@ -97,7 +98,7 @@ def _check_memory(scene: Scene, data: Dataset) -> None:
     dense = sum(
         w
         for n, w in zip(resolved.order, widths, strict=True)
-        if isinstance(n.layer, (Dense, Dropout, Conv2D, MaxPool2D))
+        if isinstance(n.layer, (Dense, Dropout, Conv2D, MaxPool2D, BatchNorm))  # a second value per output
     )
     rows = max(t.batch_size, min(1024, max(data.n_train, data.n_test)))
     itemsize = 8 if t.dtype == "float64" else 4
