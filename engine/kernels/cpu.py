@@ -15,14 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
-from engine.kernels.conv import (
-    avgpool_backward,
-    avgpool_forward,
-    conv_backward,
-    conv_forward,
-    maxpool_backward,
-    maxpool_forward,
-)
+from engine.kernels.conv import conv_backward, conv_forward
 from engine.kernels.layout import (
     C_ACT,
     C_B,
@@ -96,6 +89,7 @@ from engine.kernels.layout import (
     STATUS_STOPPED,
 )
 from engine.kernels.norm import batchnorm_backward, batchnorm_forward
+from engine.kernels.pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 _SQRT1_2 = 0.7071067811865476
