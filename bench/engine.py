@@ -7,9 +7,11 @@ Run from the repository root::
     python bench/engine.py --quick --workloads playground,iris
 
 Each figure is milliseconds per training step (one mini-batch: forward, loss, backward, SGD update)
-in float32. nnsim is timed through ``Trainer.run(n)`` (the compiled path) and ``Trainer.step()``
-(the phase-by-phase path the window uses); PyTorch through ``nn.Sequential`` + ``optim.SGD`` with
-mini-batches sliced in advance from a shuffled copy of the data, which is its best case. Blocks of
+in float32. The CNN workloads are Conv2D (3x3, valid, relu) -> MaxPool2D 2 -> Flatten -> Dense 10
+on 1x28x28 images (``torch.nn.Conv2d`` etc. on the torch side). nnsim is timed through
+``Trainer.run(n)`` (the compiled path) and ``Trainer.step()`` (the phase-by-phase path the window
+uses); PyTorch through ``nn.Sequential`` + ``optim.SGD`` with mini-batches sliced in advance from a
+shuffled copy of the data, which is its best case. Blocks of
 many steps alternate between the sides; the fastest block of each side is reported.
 """
 
@@ -52,6 +54,7 @@ class Workload:
     loss: str  # "mse" or "cross_entropy"
     learning_rate: float
     data: str  # one line on where the data comes from
+    filters: int = 0  # > 0: a CNN, Conv2D(filters, 3, relu) -> MaxPool2D(2) -> Flatten -> Dense(output)
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -67,8 +70,15 @@ WORKLOADS: dict[str, Workload] = {
         Workload(
             "wide-mlp", (784, 1024, 1024, 10), "relu", 512, "cross_entropy", 0.01, MNIST_NOTE + ", 4,096 rows"
         ),
+        Workload(
+            "mnist-cnn", (784, 10), "relu", 32, "cross_entropy", 0.01, MNIST_NOTE + ", 5,000 rows", filters=8
+        ),
+        Workload(
+            "cnn32", (784, 10), "relu", 256, "cross_entropy", 0.01, MNIST_NOTE + ", 4,096 rows", filters=32
+        ),
     )
 }
+IMAGE = (1, 28, 28)
 
 
 def fill_numba_cache() -> float:
@@ -91,7 +101,7 @@ def make_dataset(w: Workload):
         return data.playground("xor", n_points=500, seed=0)
     if w.name == "iris":
         return data.load_iris(seed=0)
-    n_train = 5000 if w.name == "mnist-mlp" else 4096
+    n_train = 5000 if w.name in ("mnist-mlp", "mnist-cnn") else 4096
     rng = np.random.default_rng(1)
     pixels = rng.integers(0, 256, size=(n_train + 256, w.sizes[0]), dtype=np.uint8)
     x = pixels.astype(np.float64) / 255.0
@@ -105,15 +115,20 @@ def make_dataset(w: Workload):
         t[n_train:],
         n_classes=w.sizes[-1],
         source=MNIST_NOTE,
+        image_shape=IMAGE if w.filters else None,
     )
 
 
 def make_trainer(w: Workload, dataset):
-    from engine import SGD, Dense, Input, Network, Trainer
+    from engine import SGD, Conv2D, Dense, Flatten, Input, MaxPool2D, Network, Trainer
 
     hidden = [Dense(n, w.activation) for n in w.sizes[1:-1]]
     out_act = "tanh" if w.loss == "mse" else "linear"  # cross-entropy reads logits, as torch does
-    net = Network.sequential(Input(w.sizes[0]), *hidden, Dense(w.sizes[-1], out_act))
+    if w.filters:
+        convs = (Conv2D(w.filters, 3, activation=w.activation), MaxPool2D(2), Flatten())
+        net = Network.sequential(Input(shape=IMAGE), *convs, Dense(w.sizes[-1], out_act))
+    else:
+        net = Network.sequential(Input(w.sizes[0]), *hidden, Dense(w.sizes[-1], out_act))
     return Trainer(
         net.build(seed=0, dtype="float32"),
         dataset,
@@ -129,7 +144,18 @@ def make_torch_step(w: Workload, dataset, weights: dict[str, np.ndarray], torch)
     """A function training ``n`` steps of the same network in PyTorch, over pre-sliced batches."""
     nn = torch.nn
     layers: list = []
-    for k in range(1, len(w.sizes)):
+    if w.filters:
+        conv = nn.Conv2d(IMAGE[0], w.filters, 3)
+        with torch.no_grad():
+            conv.weight.copy_(torch.from_numpy(weights["conv2d_1.kernel"]))
+            conv.bias.copy_(torch.from_numpy(weights["conv2d_1.bias"]))
+        layers += [conv, nn.ReLU(), nn.MaxPool2d(2), nn.Flatten()]
+        linear = nn.Linear(weights["dense_1.kernel"].shape[0], w.sizes[-1])
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(weights["dense_1.kernel"].T.copy()))
+            linear.bias.copy_(torch.from_numpy(weights["dense_1.bias"]))
+        layers.append(linear)
+    for k in range(1, 1 if w.filters else len(w.sizes)):
         linear = nn.Linear(w.sizes[k - 1], w.sizes[k])
         with torch.no_grad():
             linear.weight.copy_(torch.from_numpy(weights[f"dense_{k}.kernel"].T.copy()))
@@ -143,6 +169,8 @@ def make_torch_step(w: Workload, dataset, weights: dict[str, np.ndarray], torch)
     opt = torch.optim.SGD(model.parameters(), lr=w.learning_rate)
     order = np.random.default_rng(0).permutation(dataset.n_train)
     x = torch.from_numpy(np.ascontiguousarray(dataset.x_train[order], np.float32))
+    if w.filters:
+        x = x.reshape(-1, *IMAGE)
     if w.loss == "mse":
         t = torch.from_numpy(dataset.targets("pm1")[order].astype(np.float32))
         loss_fn: Callable = nn.MSELoss()
@@ -229,7 +257,7 @@ def bench_workload(w: Workload, torch, repeats: int, target_s: float, log) -> di
         "torch_ms_median": round(median["torch"], 5),
         "nnsim_step_ms_median": round(median["nnsim_step"], 5),
         "first_run_s": round(first_run_s, 6),
-        "layers": "-".join(map(str, w.sizes)),
+        "layers": f"c{w.filters}k3-p2-{w.sizes[-1]}" if w.filters else "-".join(map(str, w.sizes)),
         "activation": w.activation,
         "batch": w.batch,
         "loss": w.loss,
@@ -257,8 +285,10 @@ def table(rows: list[dict], startup: dict) -> str:
             f"{r['step_speedup']:>8.2f}x"
         )
     lines += ["", "speedup = torch ms / nnsim ms (above 1: nnsim is faster)."]
-    if any(r["workload"] in ("mnist-mlp", "wide-mlp") for r in rows):
-        lines.append(f"mnist-mlp and wide-mlp data are {MNIST_NOTE}.")
+    if any(r["workload"] in ("mnist-mlp", "wide-mlp", "mnist-cnn", "cnn32") for r in rows):
+        lines.append(f"mnist-mlp, wide-mlp, mnist-cnn and cnn32 data are {MNIST_NOTE}.")
+    if any(r["workload"] in ("mnist-cnn", "cnn32") for r in rows):
+        lines.append("c8k3-p2-10: Conv2D 8 filters 3x3 relu (1x28x28 in), MaxPool2D 2, Flatten, Dense 10.")
     lines.append(
         f"import engine: {startup['import_s']:.3f} s; first run(1) with a warm Numba cache: "
         f"{startup['warm_start_s']:.3f} s (cache fill in a child process: {startup['cache_fill_s']:.1f} s)"

@@ -10,6 +10,7 @@ A notebook needs only this module::
 
 from engine import data, metrics
 from engine.errors import ConfigError, DataError, DivergenceError, GraphError, NnsimError
+from engine.image_layers import AvgPool2D, Conv2D, Flatten, MaxPool2D, Reshape
 from engine.initializers import (
     Constant,
     GlorotNormal,
@@ -36,6 +37,7 @@ from engine.layers import (
 from engine.losses import LOSSES, Regularization
 from engine.model import Model
 from engine.network import Network, Node
+from engine.normalization import BatchNorm
 from engine.optimizers import SGD, Adam, Optimizer, RMSprop, optimizer_from_config
 from engine.phases import Phase, PhaseEvent
 from engine.timeline import Snapshot
@@ -49,12 +51,16 @@ __all__ = [
     "Activation",
     "Adam",
     "Add",
+    "AvgPool2D",
+    "BatchNorm",
     "Concat",
     "ConfigError",
+    "Conv2D",
     "Constant",
     "DataError",
     "Dense",
     "DivergenceError",
+    "Flatten",
     "Dropout",
     "GlorotNormal",
     "GlorotUniform",
@@ -63,6 +69,7 @@ __all__ = [
     "HeUniform",
     "History",
     "Input",
+    "MaxPool2D",
     "Model",
     "Network",
     "NnsimError",
@@ -73,6 +80,7 @@ __all__ = [
     "PhaseEvent",
     "RMSprop",
     "Regularization",
+    "Reshape",
     "Settings",
     "Snapshot",
     "Trainer",

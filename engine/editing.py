@@ -11,7 +11,8 @@ in order. For a ``Dense`` layer present in both networks, kernel row ``i`` (new 
 taken from the old row whose input feature has the same origin, and column ``j`` from the old unit
 ``map_out[j]``. New units, new inputs and layers whose type changed keep their fresh values. When a
 layer now reads from somewhere else entirely (a layer was inserted in front of it or removed), it keeps
-the overlapping part of its kernel: all of it when its input width is unchanged.
+the overlapping part of its kernel: all of it when its input width is unchanged. Other layers with
+weights (Conv2D, BatchNorm) keep them whole when their type and weight shapes are unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.errors import ConfigError, GraphError
-from engine.layers import Activation, Add, Concat, Dense, Dropout, Input, LayerSpec
+from engine.layers import Activation, Add, Concat, Dense, Dropout, Input, LayerSpec, shape_size
 from engine.model import Model
 from engine.network import Network, Node, Resolved
 
@@ -63,7 +64,10 @@ def rebuild(
     origins = _origins(res, out_maps)
     for node in res.order:
         prev = old_nodes.get(node.id)
-        if prev is None or type(prev.layer) is not type(node.layer) or not isinstance(node.layer, Dense):
+        if prev is None or type(prev.layer) is not type(node.layer):
+            continue
+        if not isinstance(node.layer, Dense):
+            _copy_whole(new, old, node.id)
             continue
         in_map = _input_map(origins[node.inputs[0]], old_origins[prev.inputs[0]])
         out_map = np.asarray(out_maps[node.id], np.int64)
@@ -91,12 +95,12 @@ def _output_maps(
                     f"not {layer.type_name}"
                 )
             continue
-        width = res.shapes[node.id][0]
+        width = shape_size(res.shapes[node.id])
         prev = old_res.input if isinstance(layer, Input) else old_nodes.get(node.id)
         if prev is None or type(prev.layer) is not type(layer):
             old_width = 0
         else:
-            old_width = old_res.shapes[prev.id][0]
+            old_width = shape_size(old_res.shapes[prev.id])
         if node.id in feature_maps:
             maps[node.id] = _check_map(node.id, feature_maps[node.id], width, old_width)
         else:
@@ -127,7 +131,7 @@ def _origins(res: Resolved, out_maps: dict[str, list[int]]) -> dict[str, list[Or
     origins: dict[str, list[Origin]] = {}
     for node in res.order:
         layer = node.layer
-        width = res.shapes[node.id][0]
+        width = shape_size(res.shapes[node.id])
         if isinstance(layer, (Dense, Input)):
             key = _INPUT if isinstance(layer, Input) else node.id
             mapping = out_maps.get(node.id, range(width))
@@ -175,6 +179,14 @@ def _copy(new: Model, old: Model, key: str, rows: np.ndarray | None, cols: np.nd
     ir = np.flatnonzero(rows >= 0)
     if ir.size and jc.size:
         dst[np.ix_(ir, jc)] = src[np.ix_(rows[ir], cols[jc])]
+
+
+def _copy_whole(new: Model, old: Model, layer_id: str) -> None:
+    """Keep every weight array of a layer that is not Dense (a Conv2D kernel, BatchNorm's scale and
+    statistics) whose shape is unchanged; a changed one starts fresh."""
+    for key, dst in new.params.items():
+        if key.rsplit(".", 1)[0] == layer_id and key in old.params and old.params[key].shape == dst.shape:
+            dst[...] = old.params[key]
 
 
 # ------------------------------------------------------------------------------------------ edits

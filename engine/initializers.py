@@ -33,8 +33,13 @@ class Initializer:
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(fan_in, fan_out): a Dense kernel is (n_in, n_out); a Conv2D kernel (filters, in_channels, kh, kw),
+    whose every output sees in_channels·kh·kw inputs, as in torch and Keras."""
     if len(shape) == 1:
         return shape[0], shape[0]
+    if len(shape) == 4:
+        receptive = shape[2] * shape[3]
+        return shape[1] * receptive, shape[0] * receptive
     receptive = math.prod(shape[:-2]) if len(shape) > 2 else 1
     return shape[-2] * receptive, shape[-1] * receptive
 

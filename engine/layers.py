@@ -2,7 +2,9 @@
 
 A spec holds no weights. ``Network.build`` makes the weights from ``param_shapes`` and the initialisers,
 and the compiled kernels do the arithmetic; the spec only says *what* a layer is.
-Shapes are tuples without the batch axis; dense layers use ``(features,)``.
+Shapes are tuples without the batch axis: dense layers use ``(features,)``, image layers
+``(channels, height, width)``. One sample's values always sit in one flat row, in C, H, W order, so
+every layer's width is the product of its shape. The image layers live in ``engine.image_layers``.
 """
 
 from __future__ import annotations
@@ -56,7 +58,11 @@ class LayerSpec:
         config: dict[str, Any] = {"type": self.type_name}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            config[f.name] = value.to_config() if isinstance(value, Initializer) else value
+            if isinstance(value, Initializer):
+                value = value.to_config()
+            elif isinstance(value, tuple):
+                value = list(value)  # as JSON gives it back
+            config[f.name] = value
         return config
 
     @classmethod
@@ -92,25 +98,71 @@ def _check_int(layer: str, name: str, value: Any, minimum: int = 1) -> None:
 
 def _flat(layer: str, shape: Shape) -> int:
     if len(shape) != 1:
-        raise ShapeError(f"{layer} takes a flat vector of features, but its input has shape {shape}")
+        raise ShapeError(
+            f"{layer} takes a flat vector of features, but its input is an image of shape {shape}: "
+            f"add a Flatten layer before the {layer}"
+        )
     return shape[0]
+
+
+def shape_size(shape: Shape) -> int:
+    """How many values one sample has in a layer of this shape (its width in the flat buffers)."""
+    out = 1
+    for s in shape:
+        out *= int(s)
+    return out
+
+
+def check_shape(layer: str, name: str, value: Any, dims: tuple[int, ...] = (1, 2, 3)) -> Shape:
+    """A shape given as a list or tuple of positive whole numbers, returned as a tuple."""
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) not in dims
+        or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value)
+    ):
+        lengths = " or ".join(str(d) for d in dims)
+        raise ConfigError(
+            f"{layer} needs {name} to be a list of {lengths} positive whole numbers, such as [1, 28, 28]. "
+            f"Received: {name}={value!r}"
+        )
+    return tuple(int(v) for v in value)
 
 
 @register_layer
 @dataclass(frozen=True)
 class Input(LayerSpec):
-    """Where the data enters: one sample is a vector of ``size`` features."""
+    """Where the data enters: one sample is a vector of ``size`` features, or an image of ``shape``
+    (channels, height, width), flattened; then ``size`` is the product of the shape."""
 
     type_name: ClassVar[str] = "Input"
     arity: ClassVar[tuple[int, int | None]] = (0, 0)
     summary: ClassVar[str] = "The features of one sample enter the network here."
-    size: int = 2
+    size: int | None = None
+    shape: Shape | None = None
 
     def __post_init__(self) -> None:
-        _check_int("Input", "size", self.size)
+        if self.shape is None:
+            size = 2 if self.size is None else self.size
+            _check_int("Input", "size", size)
+            object.__setattr__(self, "size", size)
+            return
+        shape = check_shape("Input", "shape", self.shape, (1, 3))
+        if self.size is not None and self.size != shape_size(shape):
+            raise ConfigError(
+                f"Input has shape {list(shape)}, which holds {shape_size(shape)} values, "
+                f"but size={self.size!r}: give only the shape"
+            )
+        object.__setattr__(self, "shape", shape)
+        object.__setattr__(self, "size", shape_size(shape))
 
     def infer_shape(self, inputs: list[Shape]) -> Shape:
-        return (self.size,)
+        return self.shape if self.shape is not None else (self.size,)
+
+    def to_config(self) -> dict[str, Any]:
+        config = super().to_config()
+        if self.shape is None:
+            del config["shape"]  # a flat Input's config stays as it always was
+        return config
 
 
 @register_layer
@@ -163,7 +215,8 @@ class Activation(LayerSpec):
         activation_code(self.activation)
 
     def infer_shape(self, inputs: list[Shape]) -> Shape:
-        _flat("Activation", inputs[0])
+        if self.activation == "softmax":
+            _flat("Activation (softmax)", inputs[0])
         return inputs[0]
 
 
@@ -181,7 +234,6 @@ class Dropout(LayerSpec):
             raise ConfigError(f"Dropout needs 0 <= rate < 1. Received: rate={self.rate!r}")
 
     def infer_shape(self, inputs: list[Shape]) -> Shape:
-        _flat("Dropout", inputs[0])
         return inputs[0]
 
 

@@ -38,7 +38,8 @@ def loss_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class Regularization:
-    """L1 (rate·Σ|w|) or L2 (rate/2·Σw², so its gradient is rate·w) on Dense kernels, never on biases."""
+    """L1 (rate·Σ|w|) or L2 (rate/2·Σw², so its gradient is rate·w) on Dense and Conv2D kernels, never
+    on biases."""
 
     kind: str = "none"
     rate: float = 0.0

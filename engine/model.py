@@ -9,6 +9,7 @@ import numpy as np
 
 from engine.errors import ConfigError
 from engine.kernels import cpu
+from engine.layers import Shape, shape_size
 from engine.network import Network
 from engine.program import Buffers, Program, compile_program
 
@@ -68,6 +69,18 @@ class Model:
     def layer_ids(self) -> list[str]:
         return [n.id for n in self.resolved.order]
 
+    def output_shape(self, layer_id: str) -> Shape:
+        """One sample's output shape in layer ``layer_id``: ``(features,)`` or ``(channels, height, width)``.
+
+        ``activations`` gives flat rows; ``a[layer_id].reshape(n, *model.output_shape(layer_id))``
+        shows them as images.
+        """
+        return tuple(self.resolved.shapes[layer_id])
+
+    def width(self, layer_id: str) -> int:
+        """How many values one sample has in layer ``layer_id`` (the product of its shape)."""
+        return shape_size(self.resolved.shapes[layer_id])
+
     def get_weights(self) -> dict[str, np.ndarray]:
         """Copies of every weight array keyed ``"layer.param"``."""
         return {k: v.copy() for k, v in self.params.items()}
@@ -97,7 +110,7 @@ class Model:
         """Every layer's output for inputs ``x`` (n, n_inputs), as ``{layer_id: (n, width)}``; no dropout."""
         x = self._check_inputs(x)
         n = x.shape[0]
-        out = {nid: np.empty((n, self.resolved.shapes[nid][0]), self.dtype) for nid in self.layer_ids}
+        out = {nid: np.empty((n, self.width(nid)), self.dtype) for nid in self.layer_ids}
         rows = max(1, min(chunk, n))
         work = self._work(rows)
         p = self.program
@@ -116,7 +129,7 @@ class Model:
         x = self._check_inputs(x)
         n = x.shape[0]
         p = self.program
-        result = np.empty((n, self.resolved.shapes[self.resolved.output][0]), self.dtype)
+        result = np.empty((n, self.width(self.resolved.output)), self.dtype)
         rows = max(1, min(chunk, n))
         work = self._work(rows)
         for start in range(0, n, rows):
@@ -130,9 +143,11 @@ class Model:
 
     def _check_inputs(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
-        width = self.resolved.shapes[self.resolved.input.id][0]
+        width = self.width(self.resolved.input.id)
         if x.ndim == 1 and width == x.shape[0]:
             x = x[None, :]
+        if x.ndim > 2 and x.shape[1:] == self.output_shape(self.resolved.input.id):
+            x = x.reshape(x.shape[0], width)  # images (n, C, H, W) in, read as flat rows
         if x.ndim != 2 or x.shape[1] != width:
             raise ConfigError(f"the network takes inputs of shape (n, {width}); received {x.shape}")
         return np.ascontiguousarray(x, self.dtype)

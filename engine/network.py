@@ -194,17 +194,21 @@ class Network:
     def summary(self) -> str:
         """A text table of layers, output shapes and parameter counts (for notebooks and ``nnsim info``)."""
         res = self.resolve()
-        lines = [f"{'layer':<16}{'type':<12}{'output':<10}{'params':>8}  inputs"]
+        lines = [f"{'layer':<16}{'type':<12}{'output':<14}{'params':>8}  inputs"]
         total = 0
         for node in res.order:
             count = sum(_prod(s) for s in res.param_shapes[node.id].values())
             total += count
             lines.append(
-                f"{node.id:<16}{node.layer.type_name:<12}{str(res.shapes[node.id][0]):<10}{count:>8}  "
+                f"{node.id:<16}{node.layer.type_name:<12}{_show_shape(res.shapes[node.id]):<14}{count:>8}  "
                 + ", ".join(node.inputs)
             )
         lines.append(f"total parameters: {total}")
         return "\n".join(lines)
+
+
+def _show_shape(shape: Shape) -> str:
+    return str(shape[0]) if len(shape) == 1 else "×".join(str(s) for s in shape)
 
 
 def _prod(shape: Shape) -> int:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.activations import ACTIVATIONS
+from engine.image_layers import AvgPool2D, Conv2D, Flatten, MaxPool2D, Reshape
 from engine.kernels import layout as L
-from engine.layers import Activation, Add, Concat, Dense, Dropout, Input
+from engine.layers import Activation, Add, Concat, Dense, Dropout, Input, shape_size
 from engine.network import Resolved
+from engine.normalization import RUNNING, BatchNorm
 
 _OP_CODES = {
     Input: L.OP_INPUT,
@@ -18,7 +20,14 @@ _OP_CODES = {
     Dropout: L.OP_DROPOUT,
     Add: L.OP_ADD,
     Concat: L.OP_CONCAT,
+    Conv2D: L.OP_CONV,
+    MaxPool2D: L.OP_MAXPOOL,
+    AvgPool2D: L.OP_AVGPOOL,
+    Flatten: L.OP_COPY,
+    Reshape: L.OP_COPY,
+    BatchNorm: L.OP_BATCHNORM,
 }
+_Z_SLOT = (Dense, Dropout, Conv2D, MaxPool2D, BatchNorm)  # layers that keep a second value per output
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ def compile_program(res: Resolved, trainable: dict[str, bool] | None = None) -> 
     act_off = z_off = p_off = 0
     for k, node in enumerate(order):
         layer = node.layer
-        width = res.shapes[node.id][0]
+        width = shape_size(res.shapes[node.id])
         ops[k, L.C_OP] = _OP_CODES[type(layer)]
         ops[k, L.C_WIDTH] = width
         ops[k, L.C_OUT] = act_off
@@ -80,9 +89,17 @@ def compile_program(res: Resolved, trainable: dict[str, bool] | None = None) -> 
         ops[k, L.C_ACT] = ACTIVATIONS.get(getattr(layer, "activation", "linear"), 0)
         fops[k, L.F_ALPHA] = float(getattr(layer, "alpha", 0.0))
         fops[k, L.F_RATE] = float(getattr(layer, "rate", 0.0))
-        if isinstance(layer, (Dense, Dropout)):
+        if isinstance(layer, _Z_SLOT):
             ops[k, L.C_Z] = z_off
             z_off += width
+        if isinstance(layer, (Conv2D, MaxPool2D, AvgPool2D)):
+            g = layer.geometry(res.shapes[node.inputs[0]])
+            ops[k, L.C_INC : L.C_PL + 1] = (*g.in_shape, *g.out_shape, *g.kernel, *g.stride, *g.pad)
+        if isinstance(layer, BatchNorm):
+            ops[k, L.C_INC], ops[k, L.C_INH] = layer.channels(res.shapes[node.inputs[0]])
+            ops[k, L.C_INW] = 1
+            fops[k, L.F_MOMENTUM] = layer.momentum
+            fops[k, L.F_EPS] = layer.epsilon
         for name, shape in res.param_shapes[node.id].items():
             slot = ParamSlot(f"{node.id}.{name}", k, name, p_off, tuple(shape))
             slots.append(slot)
@@ -90,8 +107,12 @@ def compile_program(res: Resolved, trainable: dict[str, bool] | None = None) -> 
             if name == "kernel":
                 ops[k, L.C_W] = slot.offset
                 ops[k, L.C_FANIN] = shape[0]
-            elif name == "bias":
+            elif name in ("bias", "beta"):
                 ops[k, L.C_B] = slot.offset
+            elif name == "gamma":
+                ops[k, L.C_W] = slot.offset
+            elif name == RUNNING[0]:
+                ops[k, L.C_AUX] = slot.offset
     ncons = np.zeros(len(order), dtype=np.int64)
     for node in order:
         for i in node.inputs:
@@ -101,9 +122,11 @@ def compile_program(res: Resolved, trainable: dict[str, bool] | None = None) -> 
     segs = np.zeros((len(slots), L.N_SCOLS), dtype=np.int64)
     for s, slot in enumerate(slots):
         segs[s] = (slot.offset, slot.size, 1 if slot.name == "kernel" else 0, 1, slot.node)
+        if slot.name in RUNNING:
+            segs[s, L.S_TRAIN] = 0
         if trainable is not None and not trainable.get(order[slot.node].id, True):
             segs[s, L.S_TRAIN] = 0
-    widths = [res.shapes[n.id][0] for n in order]
+    widths = [shape_size(res.shapes[n.id]) for n in order]
     return Program(
         ops,
         np.asarray(links, dtype=np.int64),

@@ -24,6 +24,7 @@ from engine.kernels import layout as L
 from engine.layers import Activation, Dense
 from engine.losses import Regularization, loss_name, output_mode
 from engine.model import Model
+from engine.normalization import RUNNING
 from engine.optimizers import SGD, Optimizer, optimizer_from_config
 from engine.phases import Phase, PhaseEvent
 from engine.program import Buffers
@@ -57,7 +58,13 @@ def check_fit(model: Model, data: Dataset, loss: str) -> str:
     Returns "values" (regression), "pm1" or "01" (two classes, one output unit) or "onehot".
     """
     loss = loss_name(loss)
-    n_in = model.resolved.shapes[model.resolved.input.id][0]
+    n_in = model.width(model.resolved.input.id)
+    in_shape = model.output_shape(model.resolved.input.id)
+    if data.image_shape is not None and len(in_shape) == 3 and tuple(data.image_shape) != in_shape:
+        raise ConfigError(
+            f"the network's Input takes images of shape {list(in_shape)} but the dataset '{data.name}' holds "
+            f"images of shape {list(data.image_shape)}: set the Input shape to {list(data.image_shape)}"
+        )
     if data.n_inputs != n_in:
         raise ConfigError(
             f"the network's Input takes {n_in} features but the dataset '{data.name}' has {data.n_inputs}"
@@ -65,7 +72,7 @@ def check_fit(model: Model, data: Dataset, loss: str) -> str:
         )
     if data.n_train == 0:
         raise ConfigError(f"the dataset '{data.name}' has no training samples")
-    width = model.resolved.shapes[model.resolved.output][0]
+    width = model.width(model.resolved.output)
     if data.task == "regression":
         k = data.t_train.shape[1]
         if width != k:
@@ -663,7 +670,7 @@ class Trainer:
             )
             if emit:
                 ins = tuple(node(m.resolved.index(i)).copy() for i in order[k].inputs)
-                pre = node(k, "zs").copy() if p.ops[k, L.C_OP] == L.OP_DENSE else None
+                pre = node(k, "zs").copy() if p.ops[k, L.C_OP] in (L.OP_DENSE, L.OP_CONV) else None
                 yield PhaseEvent(
                     step,
                     epoch,
@@ -722,10 +729,10 @@ class Trainer:
                 grads = {
                     s.name: self.grads[s.offset : s.offset + s.size].reshape(s.shape).copy()
                     for s in p.slots
-                    if s.node == k
+                    if s.node == k and s.name not in RUNNING
                 }
                 first = m.resolved.index(order[k].inputs[0])
-                pre_g = node(k, "gzs").copy() if p.ops[k, L.C_OP] == L.OP_DENSE else None
+                pre_g = node(k, "gzs").copy() if p.ops[k, L.C_OP] in (L.OP_DENSE, L.OP_CONV) else None
                 yield PhaseEvent(
                     step,
                     epoch,

@@ -15,6 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
+from engine.kernels.conv import conv_backward, conv_forward
 from engine.kernels.layout import (
     C_ACT,
     C_B,
@@ -27,6 +28,8 @@ from engine.kernels.layout import (
     C_WIDTH,
     C_Z,
     F_ALPHA,
+    F_EPS,
+    F_MOMENTUM,
     F_RATE,
     H_BETA1,
     H_BETA2,
@@ -54,10 +57,15 @@ from engine.kernels.layout import (
     MODE_LOGITS,
     OP_ACT,
     OP_ADD,
+    OP_AVGPOOL,
+    OP_BATCHNORM,
     OP_CONCAT,
+    OP_CONV,
+    OP_COPY,
     OP_DENSE,
     OP_DROPOUT,
     OP_INPUT,
+    OP_MAXPOOL,
     OPT_ADAM,
     OPT_RMSPROP,
     P_CURSOR,
@@ -80,6 +88,8 @@ from engine.kernels.layout import (
     STATUS_PARAM,
     STATUS_STOPPED,
 )
+from engine.kernels.norm import batchnorm_backward, batchnorm_forward
+from engine.kernels.pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 _SQRT1_2 = 0.7071067811865476
@@ -429,6 +439,25 @@ def forward_op(k, ops, op_inputs, fops, params, acts, zs, mb, rows, training, se
                 for c in range(w):
                     y[r, col + c] = x[r, c]
             col += w
+    elif code == OP_CONV:
+        x = view(acts, ops[first, C_OUT], mb, rows, ops[first, C_WIDTH])
+        z = view(zs, ops[k, C_Z], mb, rows, width)
+        conv_forward(x, params, z, ops[k])
+        act_forward(ops[k, C_ACT], fops[k, F_ALPHA], z, y)
+    elif code == OP_MAXPOOL:
+        x = view(acts, ops[first, C_OUT], mb, rows, ops[first, C_WIDTH])
+        maxpool_forward(x, y, view(zs, ops[k, C_Z], mb, rows, width), ops[k])
+    elif code == OP_AVGPOOL:
+        avgpool_forward(view(acts, ops[first, C_OUT], mb, rows, ops[first, C_WIDTH]), y, ops[k])
+    elif code == OP_BATCHNORM:
+        x = view(acts, ops[first, C_OUT], mb, rows, width)
+        xhat = view(zs, ops[k, C_Z], mb, rows, width)
+        batchnorm_forward(x, params, y, xhat, ops[k], training, fops[k, F_MOMENTUM], fops[k, F_EPS])
+    elif code == OP_COPY:
+        x = view(acts, ops[first, C_OUT], mb, rows, width)
+        for r in range(rows):
+            for c in range(width):
+                y[r, c] = x[r, c]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -629,6 +658,47 @@ def backward_op(
                     tmp[r, c] = gy[r, c + col]
             _pass_grad(src, ops, ncons, gacts, tmp, mb, rows, w, input_grad)
             col += w
+    elif code == OP_COPY:
+        _pass_grad(first, ops, ncons, gacts, gy, mb, rows, width, input_grad)
+    else:
+        _window_backward(
+            k, first, ops, fops, ncons, params, grads, acts, zs, gacts, gzs, mb, rows, fused, input_grad
+        )
+
+
+@njit(**_JIT)
+def _window_backward(
+    k, first, ops, fops, ncons, params, grads, acts, zs, gacts, gzs, mb, rows, fused, input_grad
+):
+    """Back-propagate through a Conv2D, MaxPool2D, AvgPool2D or BatchNorm op ``k`` fed by op ``first``."""
+    code = ops[k, C_OP]
+    width = ops[k, C_WIDTH]
+    n_in = ops[first, C_WIDTH]
+    gy = view(gacts, ops[k, C_OUT], mb, rows, width)
+    gx = view(gacts, ops[first, C_OUT], mb, rows, n_in)
+    want_gx = ops[first, C_OP] != OP_INPUT or input_grad
+    accumulate = ncons[first] != 1
+    if code == OP_CONV:
+        z = view(zs, ops[k, C_Z], mb, rows, width)
+        gz = view(gzs, ops[k, C_Z], mb, rows, width)
+        if fused:
+            gz[:, :] = gy
+        else:
+            act_backward(
+                ops[k, C_ACT], fops[k, F_ALPHA], z, view(acts, ops[k, C_OUT], mb, rows, width), gy, gz
+            )
+        x = view(acts, ops[first, C_OUT], mb, rows, n_in)
+        conv_backward(x, params, grads, gz, gx, ops[k], accumulate, want_gx)
+    elif code == OP_BATCHNORM:
+        x = view(acts, ops[first, C_OUT], mb, rows, n_in)
+        xhat = view(zs, ops[k, C_Z], mb, rows, width)
+        batchnorm_backward(x, xhat, params, grads, gy, gx, ops[k], fops[k, F_EPS], accumulate, want_gx)
+    elif not want_gx:
+        return
+    elif code == OP_MAXPOOL:
+        maxpool_backward(gy, view(zs, ops[k, C_Z], mb, rows, width), gx, accumulate)
+    elif code == OP_AVGPOOL:
+        avgpool_backward(gy, gx, ops[k], accumulate)
 
 
 # ---------------------------------------------------------------------------------------------

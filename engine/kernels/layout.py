@@ -12,24 +12,45 @@ OP_ACT = 2
 OP_DROPOUT = 3
 OP_ADD = 4
 OP_CONCAT = 5
+OP_CONV = 6
+OP_MAXPOOL = 7
+OP_AVGPOOL = 8
+OP_COPY = 9  # Flatten, Reshape: the same values read in another shape
+OP_BATCHNORM = 10
 
 # op table columns
 C_OP = 0  # op code
 C_WIDTH = 1  # output features
 C_OUT = 2  # output offset in acts / gacts, in features (times max batch = element offset)
-C_Z = 3  # pre-activation (Dense) or mask (Dropout) offset in zs / gzs, in features
+C_Z = 3  # pre-activation (Dense, Conv2D), mask (Dropout) or argmax (MaxPool2D) offset in zs / gzs
 C_IN0 = 4  # first entry of this op's inputs in op_inputs
 C_NIN = 5  # number of inputs
 C_W = 6  # kernel offset in the flat parameters (-1 if none)
 C_B = 7  # bias offset in the flat parameters (-1 if none)
 C_ACT = 8  # activation code (Dense, Activation)
 C_FANIN = 9  # input features of a Dense
-N_COLS = 10
+# window geometry of Conv2D and the pools: input image, output image, kernel, stride, padding
+C_INC = 10
+C_INH = 11
+C_INW = 12
+C_OUTC = 13
+C_OUTH = 14
+C_OUTW = 15
+C_KH = 16
+C_KW = 17
+C_SH = 18
+C_SW = 19
+C_PT = 20  # rows of zeros added above the input
+C_PL = 21  # columns of zeros added left of the input
+C_AUX = 22  # BatchNorm: offset of the running mean (the running variance follows it)
+N_COLS = 23
 
 # float op table columns
 F_ALPHA = 0  # leaky relu slope
 F_RATE = 1  # dropout rate
-N_FCOLS = 2
+F_MOMENTUM = 2  # BatchNorm: how far the running statistics move towards each batch's
+F_EPS = 3  # BatchNorm: added to the variance
+N_FCOLS = 4
 
 # losses
 LOSS_MSE = 0

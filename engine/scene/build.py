@@ -15,8 +15,10 @@ import numpy as np
 from engine.data import Dataset
 from engine.draft import check_draft
 from engine.errors import ConfigError, GraphError
-from engine.layers import Dense, Dropout
+from engine.image_layers import Conv2D, MaxPool2D
+from engine.layers import Dense, Dropout, shape_size
 from engine.network import Network
+from engine.normalization import BatchNorm
 from engine.scene import limits
 from engine.scene.datasets import DatasetSpec
 from engine.scene.errors import SceneError, child
@@ -92,9 +94,11 @@ def _check_memory(scene: Scene, data: Dataset) -> None:
     """Refuse a run whose work buffers would not fit (a huge batch times wide layers)."""
     t = scene.training
     resolved = trainable_network(scene).resolve()
-    widths = [shape[0] for shape in resolved.shapes.values()]
+    widths = [shape_size(resolved.shapes[n.id]) for n in resolved.order]
     dense = sum(
-        w for n, w in zip(resolved.order, widths, strict=True) if isinstance(n.layer, (Dense, Dropout))
+        w
+        for n, w in zip(resolved.order, widths, strict=True)
+        if isinstance(n.layer, (Dense, Dropout, Conv2D, MaxPool2D, BatchNorm))  # a second value per output
     )
     rows = max(t.batch_size, min(1024, max(data.n_train, data.n_test)))
     itemsize = 8 if t.dtype == "float64" else 4

@@ -180,7 +180,7 @@ def build_network(value: dict[str, Any], path: str) -> tuple[Network, dict[str, 
     if draft.trainable is None:
         raise SceneError(f"nothing can be trained yet: {draft.why_not}", path)
     shapes = draft.shapes
-    width = sum(shape[0] for shape in shapes.values())
+    width = sum(math.prod(shape) for shape in shapes.values())
     if width > limits.MAX_WIDTH:
         raise SceneError(f"the layers hold {width:,} values per sample; at most {limits.MAX_WIDTH:,}", path)
     n_params = sum(

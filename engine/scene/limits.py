@@ -25,6 +25,9 @@ MAX_PARAMS = 20_000_000
 MAX_UNITS = 65_536
 """Largest width of one layer (Dense units, Input size)."""
 
+MAX_WINDOW = 1_024
+"""Largest side of a convolution kernel, a pooling window or a stride."""
+
 MAX_WIDTH = 1_000_000
 """Most values one sample makes in all layers together (Concat can grow widths quickly)."""
 

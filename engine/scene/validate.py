@@ -16,6 +16,7 @@ from engine.activations import ACTIVATIONS
 from engine.data.features import FEATURES
 from engine.data.image_folder import MAX_SIDE
 from engine.data.playground import MAX_CLASSES, MAX_POINTS, PLAYGROUND_KINDS
+from engine.image_layers import PADDINGS
 from engine.initializers import INITIALIZERS
 from engine.layers import LAYER_TYPES
 from engine.losses import LOSSES, REGULARIZERS
@@ -132,7 +133,32 @@ def layer(value: Any, path: str) -> str:
             c.number(item, fpath, -MAX_LAYER_NUMBER, MAX_LAYER_NUMBER)
         elif key in ("kernel_init", "bias_init"):
             initializer(item, fpath)
+        elif key == "momentum":
+            c.number(item, fpath, 0.0, 1.0)
+        elif key == "epsilon":
+            c.number(item, fpath, 0.0, 1.0, lo_open=True)
+        elif key == "filters":
+            c.integer(item, fpath, 1, limits.MAX_UNITS)
+        elif key in ("kernel_size", "stride", "pool_size"):
+            if not (item is None and key == "stride" and type_name != "Conv2D"):
+                window_size(item, fpath)
+        elif key == "padding":
+            c.choice(item, fpath, PADDINGS, "padding")
+        elif key == "shape" and not (item is None and type_name == "Input"):
+            for j, size in enumerate(c.array(item, fpath, 3, 1)):
+                c.integer(size, child(fpath, j), 1, limits.MAX_WIDTH)
     return type_name
+
+
+def window_size(value: Any, path: str) -> None:
+    """A kernel, pool or stride size: one whole number, or [rows, columns]."""
+    if isinstance(value, list):
+        if len(value) != 2:
+            raise SceneError("a window size is one number or [rows, columns]", path)
+        for j, size in enumerate(value):
+            c.integer(size, child(path, j), 1, limits.MAX_WINDOW)
+    else:
+        c.integer(value, path, 1, limits.MAX_WINDOW)
 
 
 def initializer(value: Any, path: str) -> None:

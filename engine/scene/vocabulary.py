@@ -41,6 +41,10 @@ DATASET_SETTINGS: dict[str, str] = {
 LAYER_FIELD_TYPES: dict[str, str] = {
     "units": "integer",
     "size": "integer",
+    "filters": "integer",
+    "padding": "string",
+    "momentum": "number",
+    "epsilon": "number",
     "activation": "string",
     "use_bias": "boolean",
     "alpha": "number",
