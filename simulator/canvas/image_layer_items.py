@@ -182,6 +182,11 @@ class FeatureMapsItem(LayerItem):
 class ShapeChangeItem(NodeItem):
     """Flatten or Reshape: a compact node that says what it does to the shape (``8×3×3 → 72``)."""
 
+    def _layout(self) -> None:
+        super()._layout()
+        self.card = self.card.adjusted(-8, 0, 8, 0)  # room for the arrow, which some fonts draw wide
+        self._finish_bounds()
+
     @property
     def subtitle(self) -> str:
         if self.info.input_shape is None:
