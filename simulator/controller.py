@@ -115,6 +115,8 @@ class SceneController(QObject):
         ``(layer_id or "", reason)``: the engine refused an edit; nothing changed.
     selection_changed(str)
         The selected layer id, or "".
+    sample_changed(int)
+        The training sample whose feature maps the image views show (``sample``) changed.
     """
 
     structure_changed = Signal()
@@ -122,6 +124,7 @@ class SceneController(QObject):
     trainer_changed = Signal()
     edit_refused = Signal(str, str)
     selection_changed = Signal(str)
+    sample_changed = Signal(int)
 
     def __init__(
         self,
@@ -142,6 +145,7 @@ class SceneController(QObject):
         )
         self._check = check_draft(network)
         self._selected = ""
+        self._sample = 0  # the training sample the image views show
         self.locked_layers: set[str] = set()  # a teacher's locks: edits of these layers are refused
         self.locked_params: set[str] = set()  # "layer.field" (e.g. "dense_1.units") or "training.<name>"
         self.teacher_mode = False  # locks do not apply while the teacher edits them
@@ -177,6 +181,17 @@ class SceneController(QObject):
         if layer_id != self._selected:
             self._selected = layer_id
             self.selection_changed.emit(layer_id)
+
+    @property
+    def sample(self) -> int:
+        """The training sample whose maps the canvas and the layer detail show (image data)."""
+        return min(self._sample, max(0, self.trainer.data.n_train - 1))
+
+    def select_sample(self, index: int) -> None:
+        index = max(0, min(int(index), max(0, self.trainer.data.n_train - 1)))
+        if index != self._sample:
+            self._sample = index
+            self.sample_changed.emit(index)
 
     # ------------------------------------------------------------------------------- locks
     def is_locked(self, layer_id: str, param: str | None = None) -> bool:
@@ -354,10 +369,11 @@ class SceneController(QObject):
             net = net.replace_layer(layer_id, spec)
         maps = None
         input_id = next((n.id for n in net.nodes if isinstance(n.layer, Input)), None)
-        if input_id is not None and net.node(input_id).layer.size != dataset.n_inputs:
+        new_input = Input(shape=dataset.image_shape) if dataset.is_image else Input(dataset.n_inputs)
+        if input_id is not None and net.node(input_id).layer != new_input:
             old_names = list(self.trainer.data.feature_names)
             maps = {input_id: [old_names.index(f) if f in old_names else -1 for f in dataset.feature_names]}
-            net = net.replace_layer(input_id, Input(dataset.n_inputs))
+            net = net.replace_layer(input_id, new_input)
         return self._edit(net, text, feature_maps=maps, dataset=dataset)
 
     def auto_layout(self) -> None:

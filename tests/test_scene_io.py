@@ -222,7 +222,7 @@ def _set_weight(doc, key, arr):
 
 def _cases():
     def unknown_layer(d):
-        d["network"]["nodes"][1]["layer"]["type"] = "LSTM"
+        d["network"]["nodes"][1]["layer"]["type"] = "Capsule2D"
 
     def wrong_shape(d):
         d["network"]["nodes"][1]["layer"]["units"] = 5
@@ -300,7 +300,7 @@ def _cases():
         d["state"]["cursor"] = 10_000
 
     return [
-        (unknown_layer, "$.network.nodes[1].layer.type", "unknown layer type 'LSTM'"),
+        (unknown_layer, "$.network.nodes[1].layer.type", "unknown layer type 'Capsule2D'"),
         (wrong_shape, "$.state.weights['h1.kernel'].shape", "needs [2, 5]"),
         (wrong_count, "$.state.weights['h1.kernel'].data", "needs 8 values"),
         (nan_weights, "$.state.weights['h1.bias'].data", "NaN"),

@@ -16,6 +16,11 @@ GLYPH_COLOURS = {
     "Dropout": QColor("#9334e6"),
     "Add": QColor(NEGATIVE),
     "Concat": QColor("#d93025"),
+    "Conv2D": QColor("#1a73e8"),
+    "MaxPool2D": QColor("#e37400"),
+    "AvgPool2D": QColor("#e37400"),
+    "Flatten": QColor("#5f6368"),
+    "Reshape": QColor("#5f6368"),
 }
 
 
@@ -91,9 +96,68 @@ def draw_glyph(p: QPainter, rect: QRectF, type_name: str) -> None:
         p.setBrush(QBrush(ink))
         p.drawRect(QRectF(pt(1.5, -6), pt(7, 6)))
         p.drawLine(pt(-1.5, 0), pt(1.5, 0))
+    elif type_name in IMAGE_GLYPHS:
+        IMAGE_GLYPHS[type_name](p, pt, u, ink)
     else:
         p.drawRoundedRect(QRectF(pt(-6, -6), pt(6, 6)), 2 * u, 2 * u)
     p.restore()
+
+
+def _grid(p: QPainter, pt, x0: float, y0: float, n: int, cell: float) -> None:
+    for k in range(n + 1):
+        p.drawLine(pt(x0 + k * cell, y0), pt(x0 + k * cell, y0 + n * cell))
+        p.drawLine(pt(x0, y0 + k * cell), pt(x0 + n * cell, y0 + k * cell))
+
+
+def _conv_glyph(p: QPainter, pt, u: float, ink: QColor) -> None:
+    """An image grid with a 2 × 2 window sliding over it, and the map it makes."""
+    p.setPen(QPen(ink, max(0.8, 0.7 * u)))
+    _grid(p, pt, -7, -6, 4, 2.5)
+    p.setPen(QPen(ink, max(1.2, 1.5 * u)))
+    p.setBrush(QBrush(QColor(ink.red(), ink.green(), ink.blue(), 90)))
+    p.drawRect(QRectF(pt(-4.5, -3.5), pt(0.5, 1.5)))
+    p.setBrush(QBrush(ink))
+    p.drawRect(QRectF(pt(4, -1), pt(7, 2)))
+    p.setPen(QPen(ink, max(0.8, 0.7 * u)))
+    p.drawLine(pt(0.5, -3.5), pt(4, -1))
+    p.drawLine(pt(0.5, 1.5), pt(4, 2))
+
+
+def _pool_glyph(p: QPainter, pt, u: float, ink: QColor, average: bool) -> None:
+    """A 2 × 2 window of cells becoming one cell (the largest: one dark cell; the average: all grey)."""
+    p.setPen(QPen(ink, max(0.8, 0.8 * u)))
+    for k, (x, y) in enumerate(((-7, -5), (-3, -5), (-7, -1), (-3, -1))):
+        shade = 110 if average else (255 if k == 1 else 40)
+        p.setBrush(QBrush(QColor(ink.red(), ink.green(), ink.blue(), shade)))
+        p.drawRect(QRectF(pt(x, y), pt(x + 4, y + 4)))
+    p.setBrush(QBrush(QColor(ink.red(), ink.green(), ink.blue(), 110 if average else 255)))
+    p.drawRect(QRectF(pt(3, -2), pt(7, 2)))
+    p.drawLine(pt(1.5, 0), pt(2.5, 0))
+
+
+def _reshape_glyph(p: QPainter, pt, u: float, ink: QColor, to_flat: bool) -> None:
+    """A square of cells and a column of the same cells, an arrow between them."""
+    p.setPen(QPen(ink, max(0.8, 0.8 * u)))
+    sx, cx = (-7, 5) if to_flat else (3, -7)
+    _grid(p, pt, sx, -3, 2, 2.0)
+    for k in range(4):
+        p.drawRect(QRectF(pt(cx, -7 + 3.5 * k), pt(cx + 2, -3.5 + 3.5 * k)))
+    a, b = (-2, 3.5) if to_flat else (-3.5, 2)
+    p.setPen(QPen(ink, max(1.0, 1.2 * u)))
+    p.drawLine(pt(a, 0), pt(b, 0))
+    tip = b if to_flat else a
+    d = -1.5 if to_flat else 1.5
+    p.drawLine(pt(tip + d, -1.5), pt(tip, 0))
+    p.drawLine(pt(tip + d, 1.5), pt(tip, 0))
+
+
+IMAGE_GLYPHS = {
+    "Conv2D": _conv_glyph,
+    "MaxPool2D": lambda p, pt, u, ink: _pool_glyph(p, pt, u, ink, False),
+    "AvgPool2D": lambda p, pt, u, ink: _pool_glyph(p, pt, u, ink, True),
+    "Flatten": lambda p, pt, u, ink: _reshape_glyph(p, pt, u, ink, True),
+    "Reshape": lambda p, pt, u, ink: _reshape_glyph(p, pt, u, ink, False),
+}
 
 
 def layer_pixmap(type_name: str, size: int = 32) -> QPixmap:

@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 
 from engine import Activation, Add, Concat, Dense, Dropout, Input, LayerSpec, NnsimError, Node
 from engine.draft import DraftCheck
+from engine.layers import shape_size
 from simulator.canvas.colors import CARD, CARD_EDGE, GLOW, INK, SELECTED
 from simulator.canvas.fonts import SMALL_FONT, TEXT_FONT, TITLE_FONT
 from simulator.canvas.heatmap_atlas import HeatmapAtlas
 from simulator.canvas.ports import IN, OUT, PortItem
+from simulator.canvas.shape_labels import describe_image_layer
 
 GLOW_MARGIN = 9.0
 DIMMED = 0.45
@@ -39,6 +41,8 @@ class LayerInfo:
     unfinished: str | None = None  # why it cannot be trained yet
     is_output: bool = False
     labels: tuple[str, ...] = ()  # unit names (the Input layer's features)
+    shape: tuple[int, ...] | None = None  # output shape, when known: (features,) or (channels, height, width)
+    input_shape: tuple[int, ...] | None = None  # the first input's shape, when known
 
 
 def describe(spec: LayerSpec, n_inputs: int, width: int | None) -> str:
@@ -54,7 +58,7 @@ def describe(spec: LayerSpec, n_inputs: int, width: int | None) -> str:
     if isinstance(spec, (Add, Concat)):
         text = f"{n_inputs} input" + ("" if n_inputs == 1 else "s")
         return text + (f" → {width}" if width else "")
-    return ""
+    return describe_image_layer(spec)
 
 
 def output_id(draft: DraftCheck, output: str | None) -> str | None:
@@ -70,15 +74,16 @@ def output_id(draft: DraftCheck, output: str | None) -> str | None:
 def layer_info(node: Node, draft: DraftCheck, output: str | None, features: tuple[str, ...]) -> LayerInfo:
     """What the scene tells an item: its width (when known), why it is unfinished, output or not, labels."""
     layer = node.layer
+    shape = draft.shapes.get(node.id)
     if isinstance(layer, Dense):
         width = layer.units
     elif isinstance(layer, Input):
-        width = layer.size
+        width, shape = layer.size, layer.infer_shape([])
     else:
-        shape = draft.shapes.get(node.id)
-        width = int(shape[0]) if shape is not None and len(shape) == 1 else None
+        width = shape_size(shape) if shape is not None else None
     labels = tuple(features) if isinstance(layer, Input) and layer.size == len(features) else ()
-    return LayerInfo(width, draft.unfinished.get(node.id), node.id == output, labels)
+    in_shape = draft.shapes.get(node.inputs[0]) if node.inputs else None
+    return LayerInfo(width, draft.unfinished.get(node.id), node.id == output, labels, shape, in_shape)
 
 
 class QuickButton(QGraphicsItem):

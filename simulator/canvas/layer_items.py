@@ -290,9 +290,15 @@ ITEM_FOR_SPEC: dict[type[LayerSpec], type[LayerItem]] = {
 }
 
 
+#: the item class of layer types whose output is an image (filled in by ``image_layer_items``)
+ITEM_FOR_IMAGE: dict[type[LayerSpec], type[LayerItem]] = {}
+
+
 def make_layer_item(node: Node, info: LayerInfo) -> LayerItem:
     """The item that draws ``node``."""
     cls = ITEM_FOR_SPEC.get(type(node.layer), NodeItem)
+    if info.shape is not None and len(info.shape) == 3:
+        cls = ITEM_FOR_IMAGE.get(type(node.layer), cls)
     if cls is NeuronLayerItem and (info.width or 0) > MAX_NEURONS:
         cls = BlockLayerItem
     return cls(node, info)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QMimeData
 
-from engine import LAYER_TYPES, Activation, Add, Concat, Dense, Dropout, Input, LayerSpec
+from engine import LAYER_TYPES, Activation, Add, Concat, Dense, Dropout, Input, LayerSpec, Reshape
 from engine.data import Dataset
 
 LAYER_MIME = "application/x-nnsim-layer"
@@ -29,7 +29,15 @@ def type_from_mime(mime: QMimeData) -> str | None:
 def default_spec(type_name: str, dataset: Dataset | None = None) -> LayerSpec:
     """The layer a drop creates: small and useful as it is (an Input sized to the data)."""
     if type_name == "Input":
+        if dataset is not None and dataset.is_image:
+            return Input(shape=dataset.image_shape)
         return Input(dataset.n_inputs if dataset is not None else 2)
+    if type_name == "Reshape" and dataset is not None:
+        side = int(round(dataset.n_inputs**0.5))
+        if dataset.is_image:
+            return Reshape(dataset.image_shape)
+        if side * side == dataset.n_inputs:
+            return Reshape((1, side, side))  # square data read as a one-channel image
     if type_name == "Dense":
         return Dense(4, "tanh")
     if type_name == "Activation":

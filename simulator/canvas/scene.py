@@ -29,6 +29,7 @@ from simulator.canvas.balloon import BalloonItem, refusal_balloon
 from simulator.canvas.colors import fmt
 from simulator.canvas.connecting import ConnectionDrag
 from simulator.canvas.heatmap_atlas import HeatmapAtlas
+from simulator.canvas.image_layer_items import FeatureMapsItem  # noqa: F401 - registers the image items
 from simulator.canvas.layer_base import layer_info, output_id
 from simulator.canvas.layer_items import (
     NEURON_R,
@@ -42,6 +43,8 @@ from simulator.canvas.link_items import LinkItem
 from simulator.canvas.phase_display import PhaseDisplay
 from simulator.canvas.popup import NeuronPopupItem
 from simulator.canvas.ports import IN, OUT, PortItem
+from simulator.canvas.sample_maps import SampleMaps
+from simulator.canvas.shape_labels import ShapeLabelsItem
 from simulator.canvas.weights_item import WeightsItem
 from simulator.controller import SceneController, auto_layout
 
@@ -79,6 +82,9 @@ class GraphScene(QGraphicsScene):
         self.legend = LegendItem()
         self.addItem(self.legend)
         self.phase = PhaseDisplay(self)
+        self.sample_maps = SampleMaps()  # one sample's values, for the image layers' map stacks
+        self.shape_labels = ShapeLabelsItem()  # the shape on every link
+        self.addItem(self.shape_labels)
         self._items: dict[str, LayerItem] = {}
         self._links: list[LinkItem] = []
         self.balloons: list[BalloonItem] = []
@@ -98,6 +104,7 @@ class GraphScene(QGraphicsScene):
             (controller.trainer_changed, self.refresh_soon),
             (controller.edit_refused, self.show_refusal),
             (controller.selection_changed, self._select_from_controller),
+            (controller.sample_changed, self.refresh_soon),
         ]
         for signal, slot in self._connections:
             signal.connect(slot)
@@ -173,6 +180,7 @@ class GraphScene(QGraphicsScene):
                 link = LinkItem(source, node.id, bundled)
                 self.addItem(link)
                 self._links.append(link)
+        self.shape_labels.set_shapes(draft.shapes)
         self._update_geometry()
         if data.is_2d:
             self.atlas.set_layers(
@@ -215,6 +223,7 @@ class GraphScene(QGraphicsScene):
             if layer_id is None or layer_id in (link.source, link.target):
                 src, dst = self._items[link.source], self._items[link.target]
                 link.update_geometry(src.port_position(OUT), dst.port_position(IN))
+        self.shape_labels.follow(self._items, self._links)
         if layer_id is not None and not any(layer_id in (g.source, g.target) for g in self.weights.groups):
             return
         starts, ends = [], []
@@ -255,6 +264,7 @@ class GraphScene(QGraphicsScene):
         model = trainer.model
         plane_wanted = bool(ctrl.dataset.is_2d and self.atlas.layers)
         changed = self.activity.update(model, trainer, plane_wanted)
+        changed = self.sample_maps.update(model, trainer, ctrl.sample) or changed
         if self.phase.active:  # a training phase is shown: it decides what neurons and lines show
             self.phase.apply()
             return

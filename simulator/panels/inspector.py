@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -33,57 +32,13 @@ from simulator.panels.forms import (
     NumberField,
     activation_combo,
     note_label,
-    with_error,
     write_quietly,
 )
+from simulator.panels.image_editors import IMAGE_EDITORS
+from simulator.panels.layer_editor import LayerEditor
 
 MAX_UNITS = 4096
 EMPTY_TEXT = "Select a layer on the canvas to see and change its settings."
-
-
-class LayerEditor(QWidget):
-    """Fields for one layer type. ``edited(field)`` asks the inspector to apply :meth:`build`."""
-
-    edited = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.form = QFormLayout(self)
-        self.form.setContentsMargins(0, 0, 0, 0)
-        self.errors: dict[str, ErrorLabel] = {}
-        self.rows: dict[str, int] = {}
-        self.fields: dict[str, tuple[QWidget, str]] = {}
-
-    def add_field(self, name: str, text: str, widget: QWidget, tip: str) -> None:
-        box, error = with_error(widget)
-        widget.setToolTip(tip)
-        label = QLabel(text)
-        label.setToolTip(tip)
-        self.rows[name] = self.form.rowCount()
-        self.form.addRow(label, box)
-        self.errors[name] = error
-        self.fields[name] = (widget, tip)
-
-    def show_locks(self, locked: Callable[[str], bool]) -> None:
-        """Disable the fields a teacher locked, and say so in their tooltips."""
-        for name, (widget, tip) in self.fields.items():
-            is_locked = locked(name)
-            widget.setEnabled(not is_locked)
-            widget.setToolTip(f"🔒 Locked by the teacher\n{tip}" if is_locked else tip)
-
-    def show_error(self, field: str, text: str) -> None:
-        self.errors[field].show_error(text)
-
-    def clear_errors(self) -> None:
-        for error in self.errors.values():
-            error.clear_error()
-
-    def set_spec(self, spec: LayerSpec) -> None:
-        """Show ``spec`` in the fields without emitting ``edited``."""
-
-    def build(self, spec: LayerSpec) -> LayerSpec:
-        """The spec the fields describe (raises ConfigError when they describe none)."""
-        return spec
 
 
 class DenseEditor(LayerEditor):
@@ -201,7 +156,10 @@ class InputEditor(LayerEditor):
         )
 
     def set_spec(self, spec: Input) -> None:
-        self.size.setText(str(spec.size))
+        if spec.shape is None:
+            self.size.setText(str(spec.size))
+        else:
+            self.size.setText(f"{' × '.join(map(str, spec.shape))} image ({spec.size} values)")
 
 
 class MergeEditor(LayerEditor):
@@ -229,6 +187,7 @@ EDITORS: dict[type[LayerSpec], type[LayerEditor]] = {
     Input: InputEditor,
     Add: MergeEditor,
     Concat: MergeEditor,
+    **IMAGE_EDITORS,
 }
 
 

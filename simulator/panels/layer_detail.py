@@ -24,12 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QFont, QFontMetrics, QShowEvent, QTransform
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QGraphicsItem,
     QGraphicsView,
     QHBoxLayout,
     QLabel,
@@ -40,12 +39,14 @@ from PySide6.QtWidgets import (
 )
 
 from engine import Dense, Input, Phase, PhaseEvent, Trainer
+from simulator.canvas.shape_labels import describe_image_layer
 from simulator.controller import SceneController
 from simulator.panels.colormaps import MatrixItem, abs_max, diverging, nice_limit
+from simulator.panels.detail_plots import bias_strip, cache_static, fit_plot, row_ticks
+from simulator.panels.image_detail import ImageDetailView
 
 SAMPLE_ROWS = 32
 AUTO_RESCALE_SECONDS = 1.0
-MAX_TICK_NAMES = 16
 TEXT = "#3c4043"
 GROUPS = {
     "weights": ("kernel", "bias"),
@@ -61,7 +62,7 @@ class _Plan:
     """What the grid shows for one layer: which matrices, their shapes and axis names."""
 
     layer: str
-    kind: str  # "dense", "input" or "other"
+    kind: str  # "dense", "input", "image" (filters and feature maps) or "other"
     n_in: int
     n_out: int
     has_bias: bool
@@ -148,6 +149,8 @@ class LayerDetailPanel(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.hint)
         self.stack.addWidget(self.graphics)
+        self.image_view = ImageDetailView(self.controller)  # filters and feature maps of image layers
+        self.stack.addWidget(self.image_view)
 
         self.batch_menu = QComboBox()
         for text, value in BATCH_CHOICES:
@@ -199,6 +202,8 @@ class LayerDetailPanel(QWidget):
 
     def show_event(self, event: PhaseEvent | None) -> None:
         """Take one phase of a phase-by-phase step; None drops phase data (back to the sample batch)."""
+        if self._plan is not None and self._plan.kind == "image":
+            self.image_view.show_event(event)
         if event is None:
             self._steps = None
             self._refresh(rescale=("batch", "batch_grads", "weight_grads"))
@@ -268,8 +273,16 @@ class LayerDetailPanel(QWidget):
         if plan is None:
             self._show_hint(layer_id)
             return
-        self.stack.setCurrentWidget(self.graphics)
         self.batch_menu.setEnabled(plan.kind == "dense")
+        if plan.kind == "image":
+            shape = "×".join(map(str, self.controller.trainer.model.resolved.shapes[plan.layer]))
+            what = _describe(self._node(plan.layer).layer)
+            self.title.setText(f"<b>{plan.layer}</b> &nbsp;{what} · {shape}")
+            self.caption.setText("")
+            self.stack.setCurrentWidget(self.image_view)
+            self.image_view.set_layer(plan.layer)
+            return
+        self.stack.setCurrentWidget(self.graphics)
         shape = f"kernel {plan.n_in} × {plan.n_out}" if plan.kind == "dense" else f"{plan.n_out} values"
         self.title.setText(f"<b>{plan.layer}</b> &nbsp;{_describe(self._node(plan.layer).layer)} · {shape}")
         self._build_grid(plan)
@@ -280,6 +293,8 @@ class LayerDetailPanel(QWidget):
         if not layer_id or layer_id not in model.resolved.shapes:
             return None
         node = self._node(layer_id)
+        if len(model.resolved.shapes[layer_id]) == 3:
+            return _Plan(layer_id, "image", 0, 0, False, ())
         n_out = int(model.resolved.shapes[layer_id][0])
         if isinstance(node.layer, Input):
             return _Plan(layer_id, "input", n_out, n_out, False, tuple(self.controller.dataset.feature_names))
@@ -330,7 +345,7 @@ class LayerDetailPanel(QWidget):
                     self._add(
                         bias_key, plot, (1, plan.n_out), title.split(" and ")[1], "", bias_strip(plan.n_in)
                     )
-                _row_ticks(plot.getAxis("left"), plan.n_in, plan.input_names, plan.has_bias)
+                row_ticks(plot.getAxis("left"), plan.n_in, plan.input_names, plan.has_bias)
                 self._add_bar(group, row, 2 * col + 1)
             grid.layout.setRowStretchFactor(row, 5)
             row += 1
@@ -358,7 +373,7 @@ class LayerDetailPanel(QWidget):
             if key in self.matrices:
                 self.matrices[key].plot.setYLink(self.matrices[other].plot)
         for plot in plots:
-            _fit(plot)
+            fit_plot(plot)
 
     def _plot(self, row: int, col: int, title: str, col_names) -> pg.PlotItem:
         plot = pg.PlotItem()
@@ -373,8 +388,8 @@ class LayerDetailPanel(QWidget):
             axis.setPen(pg.mkPen("#9aa0a6"))
             axis.setTextPen(pg.mkPen(TEXT))
             axis.setStyle(tickLength=4)  # ticks outside: an image update then leaves the axis alone
-        _row_ticks(plot.getAxis("bottom"), len(col_names), col_names)
-        _cache_static(plot)
+        row_ticks(plot.getAxis("bottom"), len(col_names), col_names)
+        cache_static(plot)
         self.graphics.addItem(plot, row, col)
         return plot
 
@@ -407,7 +422,7 @@ class LayerDetailPanel(QWidget):
         )
         bar.getAxis("right").setTextPen(pg.mkPen(TEXT))
         bar.getAxis("right").setPen(pg.mkPen("#9aa0a6"))
-        _cache_static(bar)
+        cache_static(bar)
         self.graphics.addItem(bar, row, col)
         self._bars[group] = bar
 
@@ -417,6 +432,10 @@ class LayerDetailPanel(QWidget):
             return
         if not self.isVisible():
             self._dirty = True
+            return
+        if self._plan.kind == "image":
+            self._dirty = False
+            self.image_view.refresh(rescale=bool(rescale))
             return
         trainer = self.controller.trainer
         steps = self._current_steps(trainer)
@@ -455,7 +474,7 @@ class LayerDetailPanel(QWidget):
             m.note.setPos(m.item.mapToParent(QPointF(cols / 2, rows / 2)))
             m.note.setVisible(bool(note))
         if m.item.shape != old:
-            _fit(m.plot)
+            fit_plot(m.plot)
 
     def _current_steps(self, trainer: Trainer) -> _StepData | None:
         steps = self._steps
@@ -555,7 +574,7 @@ class LayerDetailPanel(QWidget):
         self._batch_names = names
         for key in ("batch", "batch_grad"):
             if key in self.matrices:
-                _row_ticks(self.matrices[key].plot.getAxis("left"), len(names), names)
+                row_ticks(self.matrices[key].plot.getAxis("left"), len(names), names)
 
     # ------------------------------------------------------------------------------- hover
     def _on_hover(self, pos: QPointF) -> None:
@@ -584,53 +603,13 @@ class LayerDetailPanel(QWidget):
         return f"[{col}]"
 
 
-def _cache_static(plot: pg.PlotItem) -> None:
-    """Paint axes and titles from a pixmap until they change: an image update then costs far less."""
-    for item in [plot.titleLabel, *(plot.getAxis(name) for name in ("left", "bottom", "right", "top"))]:
-        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-
-def _fit(plot: pg.PlotItem) -> None:
-    """Show every matrix of ``plot`` whole, and keep panning inside them."""
-    rect = QRectF()
-    for item in plot.getViewBox().addedItems:
-        if isinstance(item, MatrixItem):
-            rect = rect.united(item.mapRectToParent(item.boundingRect()))
-    vb = plot.getViewBox()
-    vb.setLimits(xMin=rect.left(), xMax=rect.right(), yMin=rect.top(), yMax=rect.bottom())
-    vb.setRange(rect, padding=0)
-
-
-def bias_strip(n_rows: int) -> tuple[float, float]:
-    """Where the bias strip goes under a kernel of ``n_rows`` rows: (top, height) in row units."""
-    height = max(1.0, 0.08 * n_rows)
-    return n_rows + 0.35 * height, height
-
-
-def _row_ticks(axis: pg.AxisItem, n: int, names=(), bias: bool = False) -> None:
-    """Name rows (or columns) at their centres when there are few, else number them 1, 2, 5 × 10^k apart.
-
-    Names go in pyqtgraph's second tick level, whose text it leaves out where it would overlap.
-    """
-    if names and n <= MAX_TICK_NAMES:
-        major, minor = [], [(i + 0.5, str(name)) for i, name in enumerate(names)]
-    else:
-        step = nice_limit(n / 6) if n > 6 else 1
-        step = int(max(1, round(step)))
-        major, minor = [(i - 0.5, str(i)) for i in range(step, n + 1, step)], []
-        major.insert(0, (0.5, "1"))
-    if bias:
-        top, height = bias_strip(n)
-        major.append((top + height / 2, "b"))
-    axis.setTicks([major, minor])
-
-
 def _describe(layer) -> str:
     if isinstance(layer, Dense):
         return f"Dense {layer.units}, {layer.activation}"
     if isinstance(layer, Input):
-        return f"Input {layer.size}"
-    return type(layer).__name__
+        return f"Input {layer.size}" if layer.shape is None else "Input image"
+    detail = describe_image_layer(layer)
+    return f"{type(layer).__name__} {detail}" if detail else type(layer).__name__
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Core", ("Dense", "Activation")),
     ("Regularisation", ("Dropout",)),
     ("Merge", ("Add", "Concat")),
+    ("Images", ("Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Reshape")),
     ("Data", ("Input",)),
 )
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
