@@ -50,7 +50,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # Hostile files must fail fast; the bound is generous (loads take milliseconds) so a busy machine passes.
 SLOW_LOAD_S = 5.0
 PROPERTY = settings(
-    max_examples=60, deadline=int(SLOW_LOAD_S * 1000), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=60,
+    deadline=int(SLOW_LOAD_S * 1000),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 SCHEMA = jsonschema.Draft202012Validator(load_schema())
 

@@ -112,7 +112,7 @@ def loss_misfit(loss: str, trainer: Trainer) -> str:
             return "a classification loss; this data set is a regression task"
         return ""
     resolved = trainer.model.resolved
-    width = resolved.shapes[resolved.output][0]
+    width = trainer.model.width(resolved.output)
     if loss == "cross_entropy" and width == 1:
         return "needs one output unit per class: give the output layer 2 units"
     return ""
