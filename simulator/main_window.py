@@ -104,11 +104,16 @@ class MainWindow(QMainWindow):
         self.runner = TrainingRunner(trainer, self)
         self._unbind = bind_runner_to_controller(self.runner, self.controller)
         self.ready = False
+        self.runner.wait_for_engine()  # Play pressed before the kernels are loaded starts once they are
         self.resize(1440, 900)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
+        if not is_warm():  # before the widgets: the canvas then waits for the kernels instead of loading them
+            self.warmup = EngineWarmup(make_default_trainer, self)
+            self.warmup.finished.connect(self._on_engine_ready)
+            self.warmup.start()
         self._make_widgets()
         self._make_docks()
         self._make_menus()
@@ -119,13 +124,8 @@ class MainWindow(QMainWindow):
         self.statusBar().setToolTip(
             "Messages from the simulator: what it is doing, and why an edit was refused"
         )
-
         if is_warm():
             self._on_engine_ready("")
-        else:
-            self.warmup = EngineWarmup(make_default_trainer, self)
-            self.warmup.finished.connect(self._on_engine_ready)
-            self.warmup.start()
         self._install_classroom()  # classroom: lesson dock, Teacher menu, notes and arrows, exports
         self.files.apply_classroom()  # the scene's lesson, locks, notes and arrows
 
@@ -175,6 +175,8 @@ class MainWindow(QMainWindow):
         self.controller = SceneController(trainer, positions, self, network=network)
         self.runner = TrainingRunner(trainer, self)
         self._unbind = bind_runner_to_controller(self.runner, self.controller)
+        if not self.ready:
+            self.runner.wait_for_engine()
         self._make_widgets()
         self._make_docks()
         self._make_menus()
@@ -386,6 +388,7 @@ class MainWindow(QMainWindow):
         r.phase.connect(self._on_phase)
         r.error.connect(self._on_error)
         r.busy_changed.connect(self._on_busy)
+        r.playing_changed.connect(self._on_playing_changed)
         c.trainer_changed.connect(self._on_trainer_changed)
         c.edit_refused.connect(self._on_refused)
         c.undo_stack.cleanChanged.connect(self._on_clean_changed)
@@ -396,9 +399,14 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------------------- slots
     def refresh(self) -> None:
-        """Redraw what shows the trainer's state (called at most ~30 times a second while training)."""
+        """Redraw what shows the trainer's state (called at most ~30 times a second while training).
+
+        Before the engine is ready only the canvas redraws (its heatmaps wait for the kernels); the
+        output and watch panels would call a kernel on this thread, which waits for the loading one."""
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may show huge values
             self.canvas.refresh()
+            if not self.ready:
+                return
             self.decision_view.refresh()
             current = self.watch_tabs.currentWidget()
             if current is not None and hasattr(current, "refresh") and self._watch_due(current):
@@ -438,6 +446,10 @@ class MainWindow(QMainWindow):
     def _on_error(self, message: str) -> None:
         self.statusBar().showMessage(f"Stopped: {message}")
 
+    def _on_playing_changed(self, playing: bool) -> None:
+        if playing and self.runner.waiting_for_engine:
+            self.statusBar().showMessage("Training starts as soon as the engine is ready…")
+
     def _on_busy(self, busy: bool) -> None:
         for widget in (self.canvas, self.palette, self.inspector, self.training_panel, self.data_panel):
             widget.setEnabled(not busy)
@@ -449,9 +461,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.files.title())  # scene files: file name, and * for unsaved changes
 
     def _set_controls_enabled(self, enabled: bool) -> None:
+        """Before the engine is ready only Play answers (training then starts when it is ready)."""
         for action in self.transport.actions_list:
-            action.setEnabled(enabled)
-        self.transport.setEnabled(enabled)
+            action.setEnabled(enabled or action is self.transport.play_action)
         self.timeline.setEnabled(enabled)
 
     def _on_engine_ready(self, problem: str) -> None:
@@ -462,6 +474,7 @@ class MainWindow(QMainWindow):
         self._set_controls_enabled(True)
         self.statusBar().showMessage(problem or READY_TEXT, 10000)
         self.refresh()
+        self.runner.engine_ready()  # Play pressed meanwhile starts now
         self.engine_ready.emit()
 
     def set_central(self, widget: QWidget) -> None:

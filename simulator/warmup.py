@@ -5,6 +5,11 @@ compiled code from Numba's cache in well under a second. :class:`EngineWarmup` t
 trainer for one step along every path the window uses (the compiled ``run``, the phase-by-phase
 ``step``, ``evaluate`` and ``predict``) and reports back on the GUI thread through a Qt signal. The
 window's own trainer is never touched from the thread.
+
+The thread also does the process's first Numba import (``engine.kernels.cpu`` is imported on first use),
+so a window shows its scene before any kernel is loaded. While a warm-up is under way,
+:func:`engine_loading` is True: views that need a kernel (the canvas's heatmaps) wait for it instead of
+loading the kernels on the GUI thread, and draw when the window says the engine is ready.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ PREPARING_TEXT = "Preparing the training engine (first start compiles; later sta
 
 _lock = threading.Lock()
 _warm = False
+_loading = False  # a warm-up thread has been started and has not finished
 
 
 def warm_up(make_trainer: Callable[[], Trainer]) -> None:
@@ -43,6 +49,12 @@ def is_warm() -> bool:
     return _warm
 
 
+def engine_loading() -> bool:
+    """True while a warm-up thread loads (or compiles) the kernels: a kernel called on the GUI thread
+    now would wait for it, freezing the window."""
+    return _loading
+
+
 class EngineWarmup(QObject):
     """Warms the engine up in a daemon thread and emits ``finished(message)`` on the GUI thread.
 
@@ -59,8 +71,10 @@ class EngineWarmup(QObject):
 
     def start(self) -> None:
         """Start the thread (once)."""
+        global _loading
         if self._thread is not None:
             return
+        _loading = not _warm
         notifier = _Notifier()  # lives on the GUI thread; its queued signal carries the result across
         notifier.done.connect(self.finished)
         self._notifier = notifier
@@ -85,11 +99,14 @@ class _Notifier(QObject):
 
 
 def _work(make_trainer: Callable[[], Trainer], notifier: _Notifier) -> None:
+    global _loading
     try:
         warm_up(make_trainer)
         message = ""
     except Exception as exc:  # reported in the window; the kernels then compile on first use
         message = f"preparing the training engine failed: {exc}"
+    finally:
+        _loading = False
     try:
         notifier.done.emit(message)
     except RuntimeError:  # the window went away before the engine was ready
