@@ -343,25 +343,41 @@ def startup_seconds(scene: str, repeats: int = 3) -> dict[str, float]:
 
 
 def _startup_child(scene: str) -> int:
-    """Open the window as ``nnsim`` does (simulator.app.run_app) and say when it is painted and ready."""
+    """Open the window as ``nnsim`` does (simulator.app.run_app) and say when it is painted and ready.
+
+    "painted": the event loop has drawn the window's first frame (paint events reached its widgets);
+    "ready": the engine is ready too, and the window has been drawn since. The child waits in Qt's event
+    loop, as the application does (a polling loop would fight the warm-up thread for the GIL).
+    """
     import engine  # noqa: F401 - before Qt, as run_app does
 
     # isort: split
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
     from simulator.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(["nnsim-bench"])
+    loop = QEventLoop()
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint:
+                app.removeEventFilter(self)
+                QTimer.singleShot(0, loop.quit)  # after the rest of this frame
+            return False
+
+    first_paint = FirstPaint()
+    app.installEventFilter(first_paint)
+    QTimer.singleShot(round(1000 * READY_TIMEOUT_S), loop.quit)
     window = MainWindow(trainer=make_trainer(scene))
     window.resize(1440, 900)
     window.show()
-    app.processEvents()
-    window.grab()  # painted once, as a user would first see it
+    loop.exec()
     print("painted", flush=True)
-    deadline = time.perf_counter() + READY_TIMEOUT_S
-    while not window.ready and time.perf_counter() < deadline:
-        app.processEvents()
-        time.sleep(0.001)
+    if not window.ready:
+        window.engine_ready.connect(loop.quit)
+        loop.exec()
     app.processEvents()
     window.grab()
     print("ready", flush=True)

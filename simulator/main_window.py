@@ -35,13 +35,9 @@ from simulator.canvas.view import CanvasView
 from simulator.caption import PhaseCaption
 from simulator.controller import SceneController
 from simulator.default_scene import make_default_trainer
-from simulator.panels.confusion import ConfusionPanel
-from simulator.panels.curves import CurvesPanel
 from simulator.panels.data_panel import DataPanel
 from simulator.panels.inspector import InspectorPanel
-from simulator.panels.layer_detail import LayerDetailPanel
 from simulator.panels.palette import LayerPalette
-from simulator.panels.prediction_plot import PredictionPanel
 from simulator.panels.training_panel import TrainingPanel
 from simulator.runner import TrainingRunner, bind_runner_to_controller
 from simulator.scene_files import SceneFiles
@@ -49,6 +45,7 @@ from simulator.transport import TimelineSlider, TransportBar
 from simulator.views.decision_view import DecisionView
 from simulator.views.point_editor import PointEditor
 from simulator.warmup import PREPARING_TEXT, EngineWarmup, is_warm
+from simulator.watch_tabs import WatchTabs
 
 ABOUT_TEXT = (
     f"<b>nnsim {__version__}</b><p>A visual neural-network simulator for teaching: build a network, "
@@ -136,6 +133,13 @@ class MainWindow(QMainWindow):
 
         install_classroom(self)
 
+    # ----------------------------------------------------------------------------- watch panels
+    # Built after the window's first frame (pyqtgraph takes ~0.4 s to import), or when first asked for.
+    curves = property(lambda self: self.watch_tabs.panel("curves"), doc="Loss and accuracy curves")
+    layer_detail = property(lambda self: self.watch_tabs.panel("layer_detail"), doc="Layer heatmaps")
+    confusion = property(lambda self: self.watch_tabs.panel("confusion"), doc="Confusion matrix")
+    prediction = property(lambda self: self.watch_tabs.panel("prediction"), doc="Predicted vs target")
+
     # ----------------------------------------------------------------------------- compat
     @property
     def trainer(self) -> Trainer:
@@ -214,10 +218,6 @@ class MainWindow(QMainWindow):
         self.decision_view = DecisionView()
         self.point_editor = PointEditor(self.decision_view, c)
         self.data_panel = DataPanel(c, self.point_editor)
-        self.curves = CurvesPanel(c)
-        self.layer_detail = LayerDetailPanel(c)
-        self.confusion = ConfusionPanel(c)
-        self.prediction = PredictionPanel(c)
 
         toolbar = QToolBar("Transport")
         toolbar.setObjectName("transportToolbar")
@@ -308,17 +308,7 @@ class MainWindow(QMainWindow):
         self.settings_dock = self._dock("Settings", self.side_tabs, right, "settingsDock")
         self.splitDockWidget(self.output_dock, self.settings_dock, Qt.Orientation.Vertical)
 
-        self.watch_tabs = QTabWidget()
-        self.watch_tabs.addTab(self.curves, "Curves")
-        self.watch_tabs.addTab(self.layer_detail, "Layer detail")
-        self.watch_tabs.addTab(self.confusion, "Confusion matrix")
-        self.watch_tabs.addTab(self.prediction, "Predicted vs target")
-        self.watch_tabs.setTabToolTip(0, "Loss and accuracy per epoch, train and test")
-        self.watch_tabs.setTabToolTip(
-            1, "The selected layer's weights, activations and gradients as heatmaps"
-        )
-        self.watch_tabs.setTabToolTip(2, "Which classes the network confuses (test set)")
-        self.watch_tabs.setTabToolTip(3, "Predictions against targets (regression)")
+        self.watch_tabs = WatchTabs(self.controller)  # the panels come in after the first paint
         self.watch_dock = self._dock(
             "Watch", self.watch_tabs, Qt.DockWidgetArea.BottomDockWidgetArea, "watchDock"
         )
@@ -394,6 +384,7 @@ class MainWindow(QMainWindow):
         c.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.decision_view.set_scene(c.trainer.model, c.trainer.data)
         self.watch_tabs.currentChanged.connect(lambda _i: self.refresh())
+        self.watch_tabs.built.connect(self.refresh)
         # hover formulas: weight and neuron tooltips show the shown phase's formula with its numbers
         self.canvas.set_formula_source(lambda: (self.runner.trace, self.controller.trainer))
 

@@ -75,7 +75,8 @@ def test_a_new_trainer_needs_no_numba_and_trains_like_before():
 
 
 def test_the_window_shows_its_scene_before_the_kernels_load():
-    """Warm-up held back: the window is built, shown and painted, and no kernel was imported."""
+    """Warm-up held back: the window is built, shown and painted, and no kernel was imported; the watch
+    panels (pyqtgraph) come after the first paint, the heatmaps once the engine is ready."""
     result = _run_python(
         f"""
         import sys, threading, time
@@ -92,6 +93,7 @@ def test_the_window_shows_its_scene_before_the_kernels_load():
         from simulator.main_window import MainWindow
         app = QApplication([])
         window = MainWindow()
+        assert "pyqtgraph" not in sys.modules, "the watch panels were built before the first paint"
         window.show()
         app.processEvents()
         image = window.grab().toImage()
@@ -112,6 +114,9 @@ def test_the_window_shows_its_scene_before_the_kernels_load():
         assert window.ready and window.banner.isHidden()
         means = window.canvas.graph_scene.activity.means
         assert set(means) == set(window.trainer.model.layer_ids), "no heatmaps once the engine is ready"
+        app.processEvents()
+        assert window.watch_tabs.is_built, "the watch panels did not follow the first paint"
+        assert window.watch_tabs.currentWidget() is window.curves
         print("ok")
         """
     )
