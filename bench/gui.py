@@ -26,14 +26,14 @@ thread, views redrawn on ``updated`` about 30 times a second):
 - ``epochs_per_s`` while playing, and ``headless_epochs_per_s``: the same trainer's ``run()`` alone
   for the same wall time (measured before and after the window's turn, averaged);
   ``headless_fraction`` is their ratio;
-- ``startup_s``: a fresh process, from its start to a usable window (shown, painted, engine ready),
-  with Numba's cache filled (median of three); ``window_s``: the same process, from its start to its
-  window shown and painted with the scene, Play accepted (pressed then, training starts when the
-  engine is ready). Both end when the child says so on its stdout, not when it exits (closing the
-  window and tearing the interpreter down is not start-up). Warm means what a second start finds:
-  Numba's cache and Python's bytecode (``__pycache__``, which an installed copy also has) filled by
-  one unmeasured start first. The child opens ``MainWindow`` as ``nnsim`` does, without this
-  bench's timing wrappers. ``python bench/gui.py --startup-only`` times only this.
+- ``startup_s``: a fresh process, from its start to a usable window (shown, painted, engine ready,
+  watch panels in), with Numba's cache filled (median of three); ``window_s``: the same process, from
+  its start to its window shown and painted with the scene, Play accepted (pressed then, training
+  starts when the engine is ready). Both end when the child says so on its stdout, not when it exits
+  (closing the window and tearing the interpreter down is not start-up). Warm means what a second
+  start finds: Numba's cache and Python's bytecode (``__pycache__``, which an installed copy also has)
+  filled by one unmeasured start first. The child opens ``MainWindow`` as ``nnsim`` does, without
+  this bench's timing wrappers. ``python bench/gui.py --startup-only N`` times only this.
 
 One BLAS thread throughout, as ``bench/engine.py``. The window is :func:`make_window`'s: the main
 window as it opens, with the views each scene is about in front. ``slots_ms_per_frame`` splits the
@@ -346,8 +346,9 @@ def _startup_child(scene: str) -> int:
     """Open the window as ``nnsim`` does (simulator.app.run_app) and say when it is painted and ready.
 
     "painted": the event loop has drawn the window's first frame (paint events reached its widgets);
-    "ready": the engine is ready too, and the window has been drawn since. The child waits in Qt's event
-    loop, as the application does (a polling loop would fight the warm-up thread for the GIL).
+    "ready": the engine is ready, the watch panels (built after the first frame) are in, and the window
+    has been drawn since. The child waits in Qt's event loop, as the application does (a polling loop
+    would fight the warm-up thread for the GIL).
     """
     import engine  # noqa: F401 - before Qt, as run_app does
 
@@ -377,6 +378,9 @@ def _startup_child(scene: str) -> int:
     print("painted", flush=True)
     if not window.ready:
         window.engine_ready.connect(loop.quit)
+        loop.exec()
+    if not window.watch_tabs.is_built:
+        window.watch_tabs.built.connect(loop.quit)
         loop.exec()
     app.processEvents()
     window.grab()

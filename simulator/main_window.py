@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import simulator
 from engine import Network, Trainer
-from simulator import __version__
 from simulator.canvas.view import CanvasView
 from simulator.caption import PhaseCaption
 from simulator.controller import SceneController
@@ -47,12 +47,13 @@ from simulator.views.point_editor import PointEditor
 from simulator.warmup import PREPARING_TEXT, EngineWarmup, is_warm
 from simulator.watch_tabs import WatchTabs
 
-ABOUT_TEXT = (
-    f"<b>nnsim {__version__}</b><p>A visual neural-network simulator for teaching: build a network, "
+ABOUT_TEXT = (  # {version} is filled in when the box opens
+    "<b>nnsim {version}</b><p>A visual neural-network simulator for teaching: build a network, "
     "watch its weights and activations, and step through forward and back-propagation phase by "
     "phase.</p><p>MIT licence.</p>"
 )
 SLOW_PANEL_SECONDS = 0.2  # curves, confusion and predicted-vs-target redraw at most 5 times a second in play
+WARMUP_HOLD_SECONDS = 1.0  # the kernels load from the window's first paint, or after this at the latest
 READY_TEXT = "Ready. Press Play (Space) to train, Right for one mini-batch, Shift+Right for one phase."
 
 
@@ -110,7 +111,7 @@ class MainWindow(QMainWindow):
         if not is_warm():  # before the widgets: the canvas then waits for the kernels instead of loading them
             self.warmup = EngineWarmup(make_default_trainer, self)
             self.warmup.finished.connect(self._on_engine_ready)
-            self.warmup.start()
+            self.warmup.start(hold_s=WARMUP_HOLD_SECONDS)
         self._make_widgets()
         self._make_docks()
         self._make_menus()
@@ -125,6 +126,8 @@ class MainWindow(QMainWindow):
             self._on_engine_ready("")
         self._install_classroom()  # classroom: lesson dock, Teacher menu, notes and arrows, exports
         self.files.apply_classroom()  # the scene's lesson, locks, notes and arrows
+        if not self.ready:  # the kernels load once the canvas has first painted: the window shows first
+            self.warmup.release_after_paint(self.canvas.viewport())
 
     # ----------------------------------------------------------------------------- classroom
     def _install_classroom(self) -> None:
@@ -473,7 +476,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(widget)
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About nnsim", ABOUT_TEXT)
+        QMessageBox.about(self, "About nnsim", ABOUT_TEXT.format(version=simulator.__version__))
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

@@ -18,7 +18,8 @@ import threading
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 from engine import Trainer
 
@@ -59,7 +60,8 @@ class EngineWarmup(QObject):
     """Warms the engine up in a daemon thread and emits ``finished(message)`` on the GUI thread.
 
     ``message`` is empty on success, or says what failed (the window stays usable: the kernels then
-    compile on first use instead).
+    compile on first use instead). From :meth:`start` until the thread ends, :func:`engine_loading` is
+    True (unless the process is warm already): start it before building the views.
     """
 
     finished = Signal(str)
@@ -68,20 +70,45 @@ class EngineWarmup(QObject):
         super().__init__(parent)
         self._make_trainer = make_trainer
         self._thread: threading.Thread | None = None
+        self._go = threading.Event()
 
-    def start(self) -> None:
-        """Start the thread (once)."""
+    def start(self, hold_s: float = 0.0) -> None:
+        """Start the thread (once); it waits up to ``hold_s`` for :meth:`release` before working."""
         global _loading
         if self._thread is not None:
             return
         _loading = not _warm
+        if hold_s <= 0:
+            self._go.set()
         notifier = _Notifier()  # lives on the GUI thread; its queued signal carries the result across
         notifier.done.connect(self.finished)
         self._notifier = notifier
         self._thread = threading.Thread(
-            target=_work, args=(self._make_trainer, notifier), name="nnsim-engine-warmup", daemon=True
+            target=_work,
+            args=(self._make_trainer, notifier, self._go, hold_s),
+            name="nnsim-engine-warmup",
+            daemon=True,
         )
         self._thread.start()
+
+    def release(self) -> None:
+        """Let a held thread work now."""
+        self._go.set()
+
+    def release_after_paint(self, widget: QWidget) -> None:
+        """Release the thread once ``widget`` first paints.
+
+        The thread holds the GIL for most of its second: released then, it does not slow the building
+        and the first frame of the window.
+        """
+        if not self._go.is_set():
+            widget.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            self.release()
+        return False
 
     def is_running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -98,8 +125,11 @@ class _Notifier(QObject):
     done = Signal(str)
 
 
-def _work(make_trainer: Callable[[], Trainer], notifier: _Notifier) -> None:
+def _work(
+    make_trainer: Callable[[], Trainer], notifier: _Notifier, go: threading.Event, hold_s: float
+) -> None:
     global _loading
+    go.wait(hold_s)
     try:
         warm_up(make_trainer)
         message = ""
