@@ -179,3 +179,23 @@ def test_pause_before_the_engine_is_ready_cancels_the_waiting_play(qtbot, held_w
     qtbot.wait(150)
     assert window.trainer.step_count == 0
     window.close()
+
+
+@pytest.mark.gui
+def test_the_runner_holds_play_until_the_engine_is_ready(qtbot):
+    from simulator.default_scene import make_default_trainer
+    from simulator.runner import Speed, TrainingRunner
+
+    runner = TrainingRunner(make_default_trainer())
+    runner.set_speed(Speed.BATCH)
+    runner.wait_for_engine()
+    runner.play()
+    assert runner.is_playing and runner.waiting_for_engine
+    qtbot.wait(100)
+    runner.set_speed(Speed.FULL)  # another speed while waiting starts nothing either
+    qtbot.wait(100)
+    assert runner.trainer.step_count == 0
+    runner.engine_ready()
+    assert not runner.waiting_for_engine
+    qtbot.waitUntil(lambda: runner.trainer.step_count > 0, timeout=TIMEOUT_MS)
+    runner.shutdown()
