@@ -395,8 +395,9 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """Redraw what shows the trainer's state (called at most ~30 times a second while training).
 
-        Before the engine is ready only the canvas redraws (its heatmaps wait for the kernels); the
-        output and watch panels would call a kernel on this thread, which waits for the loading one."""
+        Before the engine is ready only the canvas redraws (its heatmaps wait for the kernels): the
+        output and watch panels would call a kernel on this thread and wait for the loading one.
+        """
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may show huge values
             self.canvas.refresh()
             if not self.ready:

@@ -51,8 +51,10 @@ def is_warm() -> bool:
 
 
 def engine_loading() -> bool:
-    """True while a warm-up thread loads (or compiles) the kernels: a kernel called on the GUI thread
-    now would wait for it, freezing the window."""
+    """True while a warm-up thread loads (or compiles) the kernels.
+
+    A kernel called on the GUI thread meanwhile would wait for that thread, freezing the window.
+    """
     return _loading
 
 
