@@ -53,7 +53,7 @@ ABOUT_TEXT = (  # {version} is filled in when the box opens
     "phase.</p><p>MIT licence.</p>"
 )
 SLOW_PANEL_SECONDS = 0.2  # curves, confusion and predicted-vs-target redraw at most 5 times a second in play
-WARMUP_HOLD_SECONDS = 1.0  # the kernels load from the window's first paint, or after this at the latest
+WARMUP_HOLD_SECONDS = 5.0  # the kernels load after the first frame, or after this if it never comes
 READY_TEXT = "Ready. Press Play (Space) to train, Right for one mini-batch, Shift+Right for one phase."
 
 
@@ -126,8 +126,8 @@ class MainWindow(QMainWindow):
             self._on_engine_ready("")
         self._install_classroom()  # classroom: lesson dock, Teacher menu, notes and arrows, exports
         self.files.apply_classroom()  # the scene's lesson, locks, notes and arrows
-        if not self.ready:  # the kernels load once the canvas has first painted: the window shows first
-            self.warmup.release_after_paint(self.canvas.viewport())
+        if not self.ready:  # the kernels load after the first frame and the watch panels (window first)
+            self.warmup.release_after_paint(self.canvas.viewport(), self._after_first_frame)
 
     # ----------------------------------------------------------------------------- classroom
     def _install_classroom(self) -> None:
@@ -135,6 +135,14 @@ class MainWindow(QMainWindow):
         from simulator.teacher import install_classroom
 
         install_classroom(self)
+
+    def _after_first_frame(self) -> None:
+        """Load the kernels once the watch panels are in (or now, if they are not to be built yet): one
+        after the other, as two threads at once fight for the GIL and both finish later."""
+        if self.watch_tabs.build_pending:
+            self.watch_tabs.built.connect(self.warmup.release)
+        else:
+            self.warmup.release()
 
     # ----------------------------------------------------------------------------- watch panels
     # Built after the window's first frame (pyqtgraph takes ~0.4 s to import), or when first asked for.

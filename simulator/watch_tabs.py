@@ -66,6 +66,11 @@ class WatchTabs(QTabWidget):
     def is_built(self) -> bool:
         return bool(self._panels)
 
+    @property
+    def build_pending(self) -> bool:
+        """True when :meth:`build` is due on the event loop (the tabs painted, the panels not in yet)."""
+        return self._soon and not self._panels
+
     def panel(self, name: str) -> QWidget:
         """The panel ``name`` (one of :data:`TABS`' names)."""
         self.build()
