@@ -19,7 +19,7 @@ import numpy as np
 
 from engine.data.dataset import Dataset
 from engine.errors import ConfigError, DivergenceError
-from engine.kernels import cpu
+from engine.kernels import cpu, shuffle
 from engine.kernels import layout as L
 from engine.layers import Activation, Dense
 from engine.losses import Regularization, loss_name, output_mode
@@ -192,7 +192,8 @@ class Trainer:
         self.perm = np.zeros(data.n_train, np.int64)
         self.order_test = np.arange(data.n_test, dtype=np.int64)
         self._apply_settings(self._settings)
-        cpu.epoch_permutation(self.seed, int(self.pos[L.P_EPOCH]), self.perm, int(self.shuffle))
+        # numpy, not Numba: a new trainer is usable before the kernels load (engine/kernels/shuffle.py)
+        shuffle.epoch_permutation(self.seed, int(self.pos[L.P_EPOCH]), self.perm, int(self.shuffle))
 
     def _apply_settings(self, s: Settings) -> None:
         """Translate settings into the kernels' arrays and encode the targets for the loss."""

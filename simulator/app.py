@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 
-from simulator import __version__
+import simulator
 
 OFFSCREEN_PACKAGES = ("libgl1", "libegl1", "libglib2.0-0", "libfontconfig1", "libdbus-1-3", "libxkbcommon0")
 # Libraries Qt's xcb platform plugin loads that a bare Debian or Ubuntu lacks, and their packages.
@@ -106,6 +106,9 @@ def run_app(argv: Sequence[str] | None = None, scene_path: str | None = None) ->
     if problem is not None:
         print(problem, file=sys.stderr)
         return 1
+    import engine  # noqa: F401 - numpy and the engine before Qt: PySide6 reads the source of every
+    # module imported after it (looking for ``from __feature__ import``), about 0.1 s for these
+
     try:
         from PySide6.QtWidgets import QApplication
 
@@ -117,7 +120,7 @@ def run_app(argv: Sequence[str] | None = None, scene_path: str | None = None) ->
     app = QApplication.instance() or QApplication(list(argv) if argv else ["nnsim"])
     app.setApplicationName("nnsim")
     app.setOrganizationName("nnsim")
-    app.setApplicationVersion(__version__)
+    app.setApplicationVersion(simulator.__version__)
     window = MainWindow(scene_path=scene_path)
     window.show()
     window.files.start_session()  # autosave, crash restore, and asking before unsaved work is closed

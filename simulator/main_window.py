@@ -29,21 +29,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import simulator
 from engine import Network, Trainer
-from simulator import __version__
 from simulator.canvas.view import CanvasView
 from simulator.caption import PhaseCaption
 from simulator.controller import SceneController
 from simulator.default_scene import make_default_trainer
-from simulator.panels.confusion import ConfusionPanel
-from simulator.panels.curves import CurvesPanel
 from simulator.panels.data_panel import DataPanel
-from simulator.panels.drawing_pad import DrawingPad
 from simulator.panels.inspector import InspectorPanel
-from simulator.panels.layer_detail import LayerDetailPanel
 from simulator.panels.palette import LayerPalette
-from simulator.panels.prediction_plot import PredictionPanel
-from simulator.panels.sample_browser import SampleBrowser
 from simulator.panels.training_panel import TrainingPanel
 from simulator.runner import TrainingRunner, bind_runner_to_controller
 from simulator.scene_files import SceneFiles
@@ -51,13 +45,15 @@ from simulator.transport import TimelineSlider, TransportBar
 from simulator.views.decision_view import DecisionView
 from simulator.views.point_editor import PointEditor
 from simulator.warmup import PREPARING_TEXT, EngineWarmup, is_warm
+from simulator.watch_tabs import WatchTabs
 
-ABOUT_TEXT = (
-    f"<b>nnsim {__version__}</b><p>A visual neural-network simulator for teaching: build a network, "
+ABOUT_TEXT = (  # {version} is filled in when the box opens
+    "<b>nnsim {version}</b><p>A visual neural-network simulator for teaching: build a network, "
     "watch its weights and activations, and step through forward and back-propagation phase by "
     "phase.</p><p>MIT licence.</p>"
 )
 SLOW_PANEL_SECONDS = 0.2  # the slow watch panels (curves, confusion, images...) redraw ≤ 5 times a second
+WARMUP_HOLD_SECONDS = 5.0  # the kernels load after the first frame, or after this if it never comes
 READY_TEXT = "Ready. Press Play (Space) to train, Right for one mini-batch, Shift+Right for one phase."
 
 
@@ -106,11 +102,16 @@ class MainWindow(QMainWindow):
         self.runner = TrainingRunner(trainer, self)
         self._unbind = bind_runner_to_controller(self.runner, self.controller)
         self.ready = False
+        self.runner.wait_for_engine()  # Play pressed before the kernels are loaded starts once they are
         self.resize(1440, 900)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
+        if not is_warm():  # before the widgets: the canvas then waits for the kernels instead of loading them
+            self.warmup = EngineWarmup(make_default_trainer, self)
+            self.warmup.finished.connect(self._on_engine_ready)
+            self.warmup.start(hold_s=WARMUP_HOLD_SECONDS)
         self._make_widgets()
         self._make_docks()
         self._make_menus()
@@ -121,15 +122,12 @@ class MainWindow(QMainWindow):
         self.statusBar().setToolTip(
             "Messages from the simulator: what it is doing, and why an edit was refused"
         )
-
         if is_warm():
             self._on_engine_ready("")
-        else:
-            self.warmup = EngineWarmup(make_default_trainer, self)
-            self.warmup.finished.connect(self._on_engine_ready)
-            self.warmup.start()
         self._install_classroom()  # classroom: lesson dock, Teacher menu, notes and arrows, exports
         self.files.apply_classroom()  # the scene's lesson, locks, notes and arrows
+        if not self.ready:  # the kernels load after the first frame and the watch panels (window first)
+            self.warmup.release_after_paint(self.canvas.viewport(), self._after_first_frame)
 
     # ----------------------------------------------------------------------------- classroom
     def _install_classroom(self) -> None:
@@ -137,6 +135,27 @@ class MainWindow(QMainWindow):
         from simulator.teacher import install_classroom
 
         install_classroom(self)
+
+    def _after_first_frame(self) -> None:
+        """Load the kernels once the watch panels are in (or now, if they are not to be built yet): one
+        after the other, as two threads at once fight for the GIL and both finish later."""
+        if self.watch_tabs.build_pending:
+            self.watch_tabs.built.connect(self.warmup.release)
+        else:
+            self.warmup.release()
+
+    # ----------------------------------------------------------------------------- watch panels
+    # Built after the window's first frame (pyqtgraph takes ~0.4 s to import), or when first asked for.
+    curves = property(lambda self: self.watch_tabs.panel("curves"), doc="Loss and accuracy curves")
+    layer_detail = property(lambda self: self.watch_tabs.panel("layer_detail"), doc="Layer heatmaps")
+    confusion = property(lambda self: self.watch_tabs.panel("confusion"), doc="Confusion matrix")
+    prediction = property(lambda self: self.watch_tabs.panel("prediction"), doc="Predicted vs target")
+    sample_browser = property(lambda self: self.watch_tabs.panel("samples"), doc="One image and its outputs")
+    drawing_pad = property(lambda self: self.watch_tabs.panel("draw"), doc="Draw an image to classify")
+
+    def _on_watch_built(self) -> None:
+        self.confusion.sample_requested.connect(self._open_sample)
+        self.refresh()
 
     # ----------------------------------------------------------------------------- compat
     @property
@@ -177,6 +196,8 @@ class MainWindow(QMainWindow):
         self.controller = SceneController(trainer, positions, self, network=network)
         self.runner = TrainingRunner(trainer, self)
         self._unbind = bind_runner_to_controller(self.runner, self.controller)
+        if not self.ready:
+            self.runner.wait_for_engine()
         self._make_widgets()
         self._make_docks()
         self._make_menus()
@@ -214,12 +235,6 @@ class MainWindow(QMainWindow):
         self.decision_view = DecisionView()
         self.point_editor = PointEditor(self.decision_view, c)
         self.data_panel = DataPanel(c, self.point_editor)
-        self.curves = CurvesPanel(c)
-        self.layer_detail = LayerDetailPanel(c)
-        self.confusion = ConfusionPanel(c)
-        self.prediction = PredictionPanel(c)
-        self.sample_browser = SampleBrowser(c)
-        self.drawing_pad = DrawingPad(c)
 
         toolbar = QToolBar("Transport")
         toolbar.setObjectName("transportToolbar")
@@ -310,22 +325,7 @@ class MainWindow(QMainWindow):
         self.settings_dock = self._dock("Settings", self.side_tabs, right, "settingsDock")
         self.splitDockWidget(self.output_dock, self.settings_dock, Qt.Orientation.Vertical)
 
-        self.watch_tabs = QTabWidget()
-        self.watch_tabs.addTab(self.curves, "Curves")
-        self.watch_tabs.addTab(self.layer_detail, "Layer detail")
-        self.watch_tabs.addTab(self.confusion, "Confusion matrix")
-        self.watch_tabs.addTab(self.prediction, "Predicted vs target")
-        self.watch_tabs.setTabToolTip(0, "Loss and accuracy per epoch, train and test")
-        self.watch_tabs.setTabToolTip(
-            1, "The selected layer's weights, activations and gradients as heatmaps"
-        )
-        self.watch_tabs.setTabToolTip(2, "Which classes the network confuses (test set)")
-        self.watch_tabs.setTabToolTip(3, "Predictions against targets (regression)")
-        for panel, title, tip in (
-            (self.sample_browser, "Samples", "An image, the network's probabilities, every layer's output"),
-            (self.drawing_pad, "Draw", "Draw an image yourself and watch the network classify it"),
-        ):
-            self.watch_tabs.setTabToolTip(self.watch_tabs.addTab(panel, title), tip)
+        self.watch_tabs = WatchTabs(self.controller)  # the panels come in after the first paint
         self.watch_dock = self._dock(
             "Watch", self.watch_tabs, Qt.DockWidgetArea.BottomDockWidgetArea, "watchDock"
         )
@@ -395,20 +395,27 @@ class MainWindow(QMainWindow):
         r.phase.connect(self._on_phase)
         r.error.connect(self._on_error)
         r.busy_changed.connect(self._on_busy)
+        r.playing_changed.connect(self._on_playing_changed)
         c.trainer_changed.connect(self._on_trainer_changed)
         c.edit_refused.connect(self._on_refused)
         c.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.decision_view.set_scene(c.trainer.model, c.trainer.data)
         self.watch_tabs.currentChanged.connect(lambda _i: self.refresh())
-        self.confusion.sample_requested.connect(self._open_sample)
+        self.watch_tabs.built.connect(self._on_watch_built)
         # hover formulas: weight and neuron tooltips show the shown phase's formula with its numbers
         self.canvas.set_formula_source(lambda: (self.runner.trace, self.controller.trainer))
 
     # ----------------------------------------------------------------------------- slots
     def refresh(self) -> None:
-        """Redraw what shows the trainer's state (called at most ~30 times a second while training)."""
+        """Redraw what shows the trainer's state (called at most ~30 times a second while training).
+
+        Before the engine is ready only the canvas redraws (its heatmaps wait for the kernels): the
+        output and watch panels would call a kernel on this thread and wait for the loading one.
+        """
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may show huge values
             self.canvas.refresh()
+            if not self.ready:
+                return
             self.decision_view.refresh()
             current = self.watch_tabs.currentWidget()
             if current is not None and hasattr(current, "refresh") and self._watch_due(current):
@@ -437,11 +444,12 @@ class MainWindow(QMainWindow):
 
     def _update_task_tabs(self) -> None:
         classification = self.controller.trainer.data.task == "classification"
-        self.watch_tabs.setTabVisible(2, classification)
-        self.watch_tabs.setTabVisible(3, not classification)
+        tabs = self.watch_tabs
+        tabs.setTabVisible(tabs.index_of("confusion"), classification)
+        tabs.setTabVisible(tabs.index_of("prediction"), not classification)
         images = classification and bool(getattr(self.controller.trainer.data, "is_image", False))
-        for panel in (self.sample_browser, self.drawing_pad):
-            self.watch_tabs.setTabVisible(self.watch_tabs.indexOf(panel), images)
+        for name in ("samples", "draw"):
+            tabs.setTabVisible(tabs.index_of(name), images)
         self.output_dock.setVisible(bool(getattr(self.controller.trainer.data, "is_2d", False)))
 
     def _open_sample(self, split: str, index: int) -> None:
@@ -457,6 +465,10 @@ class MainWindow(QMainWindow):
     def _on_error(self, message: str) -> None:
         self.statusBar().showMessage(f"Stopped: {message}")
 
+    def _on_playing_changed(self, playing: bool) -> None:
+        if playing and self.runner.waiting_for_engine:
+            self.statusBar().showMessage("Training starts as soon as the engine is ready…")
+
     def _on_busy(self, busy: bool) -> None:
         for widget in (self.canvas, self.palette, self.inspector, self.training_panel, self.data_panel):
             widget.setEnabled(not busy)
@@ -468,9 +480,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.files.title())  # scene files: file name, and * for unsaved changes
 
     def _set_controls_enabled(self, enabled: bool) -> None:
+        """Before the engine is ready only Play answers (training then starts when it is ready)."""
         for action in self.transport.actions_list:
-            action.setEnabled(enabled)
-        self.transport.setEnabled(enabled)
+            action.setEnabled(enabled or action is self.transport.play_action)
         self.timeline.setEnabled(enabled)
 
     def _on_engine_ready(self, problem: str) -> None:
@@ -481,6 +493,7 @@ class MainWindow(QMainWindow):
         self._set_controls_enabled(True)
         self.statusBar().showMessage(problem or READY_TEXT, 10000)
         self.refresh()
+        self.runner.engine_ready()  # Play pressed meanwhile starts now
         self.engine_ready.emit()
 
     def set_central(self, widget: QWidget) -> None:
@@ -488,7 +501,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(widget)
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About nnsim", ABOUT_TEXT)
+        QMessageBox.about(self, "About nnsim", ABOUT_TEXT.format(version=simulator.__version__))
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

@@ -138,6 +138,31 @@ class TrainingRunner(QObject):
         self._frame_timer = QTimer(self)
         self._frame_timer.setInterval(max(1, round(1000 * self.frame_seconds)))
         self._frame_timer.timeout.connect(self._on_worker_frame)
+        self._engine_pending = False  # Play is accepted but waits for engine_ready (see wait_for_engine)
+
+    # ----------------------------------------------------------------------------- engine warm-up
+    def wait_for_engine(self) -> None:
+        """Accept Play before the engine's kernels are loaded, and train from :meth:`engine_ready` on.
+
+        The window shows its scene while another thread loads (or, after install, compiles) the kernels;
+        Play pressed meanwhile shows as playing and starts training the moment they are ready, instead
+        of freezing the window on a kernel call. Pause before then cancels it.
+        """
+        self._engine_pending = True
+
+    def engine_ready(self) -> None:
+        """The kernels are loaded: start training if Play was pressed while they loaded."""
+        if not self._engine_pending:
+            return
+        self._engine_pending = False
+        if self._playing:
+            self._last_emit = time.perf_counter()
+            self._restart_play()
+
+    @property
+    def waiting_for_engine(self) -> bool:
+        """True while Play would wait for the engine (see :meth:`wait_for_engine`)."""
+        return self._engine_pending
 
     # ----------------------------------------------------------------------------- state
     @property
@@ -438,6 +463,8 @@ class TrainingRunner(QObject):
     # ---------------------------------------------------------------------------- full-speed worker
     def _restart_play(self) -> None:
         """(Re)start what plays at the current speed: the worker for ``FULL``, else the tick timer."""
+        if self._engine_pending:  # engine_ready starts it
+            return
         if self._speed is Speed.FULL and self._target is None:
             self._timer.stop()
             if self._worker is None:

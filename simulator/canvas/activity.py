@@ -13,6 +13,7 @@ from engine import Model, Trainer
 from engine.data import Dataset
 from engine.kernels import layout
 from simulator import plane as input_plane
+from simulator.warmup import engine_loading
 
 GRID = 64  # the plane is sampled on GRID × GRID points; neuron thumbnails are reductions of it
 
@@ -62,6 +63,8 @@ class Activity:
             changed = bool(self.means or self.plane)
             self.clear()
             return changed
+        if engine_loading():  # the kernels are loading on another thread: draw once the window says ready
+            return False
         data = trainer.data
         batch = current_batch(trainer)
         key = (model, data, trainer.step_count, len(batch), want_plane and data.is_2d)

@@ -1,0 +1,122 @@
+"""The Watch dock's tabs, whose panels are built just after the window first shows.
+
+The panels (curves, layer detail, confusion matrix, predicted vs target, and for image sets the sample
+browser and drawing pad) draw with pyqtgraph, and importing it and building them takes about 0.4 s. The tabs start as blank pages with their titles, so
+the window paints its scene without waiting; :meth:`WatchTabs.build` puts the panels in on the turn of
+the event loop after the tabs first paint (so after the window's first frame), or at once when a panel
+is asked for.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import QTabWidget, QWidget
+
+from simulator.controller import SceneController
+
+# (name, tab title, tooltip), in tab order
+TABS = (
+    ("curves", "Curves", "Loss and accuracy per epoch, train and test"),
+    ("layer_detail", "Layer detail", "The selected layer's weights, activations and gradients as heatmaps"),
+    ("confusion", "Confusion matrix", "Which classes the network confuses (test set)"),
+    ("prediction", "Predicted vs target", "Predictions against targets (regression)"),
+    ("samples", "Samples", "An image, the network's probabilities, every layer's output"),
+    ("draw", "Draw", "Draw an image yourself and watch the network classify it"),
+)
+
+
+def _make_panel(name: str, controller: SceneController) -> QWidget:
+    if name == "curves":
+        from simulator.panels.curves import CurvesPanel
+
+        return CurvesPanel(controller)
+    if name == "layer_detail":
+        from simulator.panels.layer_detail import LayerDetailPanel
+
+        return LayerDetailPanel(controller)
+    if name == "confusion":
+        from simulator.panels.confusion import ConfusionPanel
+
+        return ConfusionPanel(controller)
+    if name == "samples":
+        from simulator.panels.sample_browser import SampleBrowser
+
+        return SampleBrowser(controller)
+    if name == "draw":
+        from simulator.panels.drawing_pad import DrawingPad
+
+        return DrawingPad(controller)
+    from simulator.panels.prediction_plot import PredictionPanel
+
+    return PredictionPanel(controller)
+
+
+class WatchTabs(QTabWidget):
+    """Tabs of the watch panels; :meth:`panel` returns one (building them all the first time).
+
+    Signals
+    -------
+    built()
+        The panels replaced the blank pages.
+    """
+
+    built = Signal()
+
+    def __init__(self, controller: SceneController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._panels: dict[str, QWidget] = {}
+        self._soon = False
+        for index, (_name, title, tip) in enumerate(TABS):
+            self.addTab(QWidget(), title)
+            self.setTabToolTip(index, tip)
+
+    @property
+    def is_built(self) -> bool:
+        return bool(self._panels)
+
+    @property
+    def build_pending(self) -> bool:
+        """True when :meth:`build` is due on the event loop (the tabs painted, the panels not in yet)."""
+        return self._soon and not self._panels
+
+    def index_of(self, name: str) -> int:
+        """The tab index of panel ``name``, without building the panels."""
+        return next(i for i, (tab, _title, _tip) in enumerate(TABS) if tab == name)
+
+    def panel(self, name: str) -> QWidget:
+        """The panel ``name`` (one of :data:`TABS`' names)."""
+        self.build()
+        return self._panels[name]
+
+    def build_soon(self) -> None:
+        """Build the panels on the next turn of the event loop."""
+        if not self._panels and not self._soon:
+            self._soon = True
+            QTimer.singleShot(0, self, self.build)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        self.build_soon()  # the window's first frame is being drawn: the panels follow it
+
+    def build(self) -> None:
+        """Put the panels in place of the blank pages (once); the current tab and hidden tabs stay."""
+        if self._panels:
+            return
+        panels = {name: _make_panel(name, self._controller) for name, _title, _tip in TABS}
+        current, hidden = self.currentIndex(), [not self.isTabVisible(i) for i in range(self.count())]
+        self.blockSignals(True)
+        try:
+            for index, (name, title, tip) in enumerate(TABS):
+                blank = self.widget(index)
+                self.removeTab(index)
+                self.insertTab(index, panels[name], title)
+                self.setTabToolTip(index, tip)
+                self.setTabVisible(index, not hidden[index])
+                blank.deleteLater()
+            self.setCurrentIndex(current)
+        finally:
+            self.blockSignals(False)
+        self._panels = panels
+        self.built.emit()
