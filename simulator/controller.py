@@ -369,7 +369,7 @@ class SceneController(QObject):
             net = net.replace_layer(layer_id, spec)
         maps = None
         input_id = next((n.id for n in net.nodes if isinstance(n.layer, Input)), None)
-        new_input = Input(shape=dataset.image_shape) if dataset.is_image else Input(dataset.n_inputs)
+        new_input = _input_for(net, input_id, dataset) if input_id is not None else None
         if input_id is not None and net.node(input_id).layer != new_input:
             old_names = list(self.trainer.data.feature_names)
             maps = {input_id: [old_names.index(f) if f in old_names else -1 for f in dataset.feature_names]}
@@ -498,3 +498,17 @@ def auto_layout(network: Network, dx: float = 170.0, dy: float = 120.0) -> dict[
         for row, node_id in enumerate(ids):
             positions[node_id] = (d * dx, (row - (len(ids) - 1) / 2) * dy)
     return positions
+
+
+def _input_for(net: Network, input_id: str, dataset: Dataset) -> Input:
+    """The Input layer for ``dataset``: image-shaped where the layers it feeds take images (a Conv2D),
+    flat where they need a vector (a Dense network keeps working on pictures, one value per pixel)."""
+    flat = Input(dataset.n_inputs)
+    if not dataset.is_image:
+        return flat
+    image = Input(shape=dataset.image_shape)
+    try:
+        check_draft(net.replace_layer(input_id, image))
+    except GraphError:
+        return flat
+    return image
