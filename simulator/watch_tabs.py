@@ -1,10 +1,10 @@
 """The Watch dock's tabs, whose panels are built just after the window first shows.
 
 The panels (curves, layer detail, confusion matrix, predicted vs target, and for image sets the sample
-browser and drawing pad) draw with pyqtgraph, and importing it and building them takes about 0.4 s. The tabs start as blank pages with their titles, so
-the window paints its scene without waiting; :meth:`WatchTabs.build` puts the panels in on the turn of
-the event loop after the tabs first paint (so after the window's first frame), or at once when a panel
-is asked for.
+browser and drawing pad) draw with pyqtgraph, and importing it and building them takes about 0.4 s.
+The tabs start as blank pages with their titles, so the window paints its scene without waiting;
+:meth:`WatchTabs.build` puts the panels in on the turn of the event loop after the tabs first paint
+(so after the window's first frame), or at once when a panel is asked for.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import importlib
 
+from engine.kernels import cache
+
+cache.configure()  # before any kernel compiles or loads
+
 
 class _LazyKernels:
     """Forwards attribute reads to ``engine.kernels.cpu``, importing it on the first read.

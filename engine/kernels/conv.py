@@ -11,9 +11,8 @@ same functions, so they still agree bit for bit.
 
 Inner loops index slices from 0 (``row[p]`` for ``p in range(n)``), never ``buf[off + p]``: the
 compiler then knows no index is negative, and vectorises.
-Numba's cache keys each compiled function on its own source file only: ``cpu.forward_op`` and
-``cpu.backward_op`` embed these kernels, so after editing this module clear ``NUMBA_CACHE_DIR`` (or
-touch ``cpu.py``), or the cached training steps keep running the old code.
+The cache folder is keyed on every kernel module's source (``cache.py``), so editing this
+module recompiles the training steps that embed it.
 """
 
 from __future__ import annotations

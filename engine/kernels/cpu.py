@@ -90,6 +90,9 @@ from engine.kernels.layout import (
 )
 from engine.kernels.norm import batchnorm_backward, batchnorm_forward
 from engine.kernels.pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
+from engine.kernels.threads import limit_blas_threads
+
+limit_blas_threads()  # np.dot below calls BLAS: one thread unless NNSIM_BLAS_THREADS says otherwise
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 _SQRT1_2 = 0.7071067811865476

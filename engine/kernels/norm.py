@@ -3,9 +3,8 @@
 ``g`` is the op's row of the op table: ``C_INC`` channels of ``C_INH`` values each per sample, ``C_W``
 and ``C_B`` the offsets of gamma and beta, ``C_AUX`` the running mean (the running variance follows).
 Statistics are summed in float64 whatever the model's dtype.
-Numba's cache keys each compiled function on its own source file only: ``cpu.forward_op`` and
-``cpu.backward_op`` embed these kernels, so after editing this module clear ``NUMBA_CACHE_DIR`` (or
-touch ``cpu.py``), or the cached training steps keep running the old code.
+The cache folder is keyed on every kernel module's source (``cache.py``), so editing this
+module recompiles the training steps that embed it.
 """
 
 from __future__ import annotations

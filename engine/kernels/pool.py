@@ -2,8 +2,8 @@
 
 Each sample is one flat row in C, H, W order; ``g`` is the op's row of the op table with the window
 geometry (``C_INC`` .. ``C_SW`` in ``engine.kernels.layout``). Inner loops index slices from 0 so the
-compiler knows no index is negative. As for ``conv.py``: ``cpu.py``'s cached kernels embed these, so
-after editing this module clear ``NUMBA_CACHE_DIR`` (or touch ``cpu.py``).
+compiler knows no index is negative. ``cpu.py``'s training steps embed these kernels; the cache folder
+is keyed on every kernel module's source (``cache.py``), so an edit here recompiles them.
 """
 
 from __future__ import annotations
