@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine import Model
 from engine.data import Dataset, make_features
 
 EXTENT = 6.0
@@ -23,3 +24,44 @@ def grid_features(dataset: Dataset, n: int) -> np.ndarray:
     if dataset.x_mean is not None:
         x = (x - dataset.x_mean) / dataset.x_scale
     return x
+
+
+GRID = 100  # TensorFlow Playground's density: the output view's pixels; neuron heatmaps are reductions of it
+
+
+class PlaneActivations:
+    """Every layer's output over the GRID × GRID plane, computed once per set of weights.
+
+    The canvas's neuron heatmaps and the output view both show the model over the same grid, so they
+    share one forward pass: whichever asks first in a frame computes it, the other gets the same arrays.
+    The pass is redone when the model, the dataset or any weight changes.
+    """
+
+    def __init__(self, n: int = GRID) -> None:
+        self.n = n
+        self._model: Model | None = None
+        self._flat: np.ndarray | None = None
+        self._grid: tuple[Dataset, np.ndarray] | None = None
+        self._values: dict[str, np.ndarray] = {}
+        self.passes = 0  # forward passes made (for tests and the bench)
+
+    def clear(self) -> None:
+        self._model, self._flat, self._values = None, None, {}
+
+    def __call__(self, model: Model, dataset: Dataset) -> dict[str, np.ndarray]:
+        """``{layer_id: (n, n, width)}`` for ``model`` on the plane of 2-D ``dataset``; read only."""
+        if self._grid is None or self._grid[0] is not dataset:
+            self._grid = (dataset, grid_features(dataset, self.n))
+            self._model = None
+        if model is self._model and self._flat is not None and np.array_equal(self._flat, model.flat):
+            return self._values
+        n = self.n
+        values = {k: v.reshape(n, n, -1) for k, v in model.activations(self._grid[1]).items()}
+        for v in values.values():
+            v.flags.writeable = False
+        self._model, self._flat, self._values = model, model.flat.copy(), values
+        self.passes += 1
+        return values
+
+
+shared = PlaneActivations()  # the one the canvas and the output view read

@@ -65,11 +65,12 @@ _COLOURS = np.append(LUT, np.uint32(0xFFFFFFFF))
 
 
 def reduce_plane(plane: np.ndarray, tile: int = TILE) -> np.ndarray:
-    """(G, G, w) → (tile, tile, w): the mean of each f × f block when G = f · tile, else a sample."""
+    """(G, G, w) → (tile, tile, w): the mean of each f × f block when G = f · tile, else the grid point
+    nearest each tile pixel's centre."""
     g = plane.shape[0]
     if g % tile:
-        idx = (np.arange(tile) * g // tile).astype(np.intp)
-        return plane[np.ix_(idx, idx)]
+        idx = ((np.arange(tile) + 0.5) * g / tile).astype(np.intp)
+        return np.ascontiguousarray(plane[np.ix_(idx, idx)], np.float32)
     f = g // tile
     total = np.zeros((tile, tile) + plane.shape[2:], np.float32)
     for dy in range(f):  # f² strided adds: far quicker than a mean over a reshaped, strided view

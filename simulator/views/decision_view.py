@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine import Model
 from engine.data import Dataset
+from simulator import plane
 from simulator.colours import LUT, NEUTRAL, colour_image
-from simulator.plane import EXTENT, grid_features
+from simulator.plane import EXTENT, GRID
 
-GRID = 100
 TICKS = (-6, -4, -2, 0, 2, 4, 6)
 
 
@@ -55,7 +55,6 @@ class DecisionView(QWidget):
         )
         self._model: Model | None = None
         self._dataset: Dataset | None = None
-        self._grid_x: np.ndarray | None = None
         self._image: QImage | None = None
         self._points_cache: tuple[QSize, QImage] | None = None
         self._show_test = False
@@ -70,7 +69,7 @@ class DecisionView(QWidget):
         A dataset without 2-D points (iris, a CSV table) has no plane to draw: the view then says so.
         """
         if not dataset.is_2d:
-            self._model = self._dataset = self._grid_x = self._image = self._values = None
+            self._model = self._dataset = self._image = self._values = None
             self._points_cache = None
             self._note = f"'{dataset.name}' has no 2-D points: no output plane to draw"
             self.update()
@@ -79,16 +78,17 @@ class DecisionView(QWidget):
         self._model = model
         if dataset is not self._dataset:
             self._dataset = dataset
-            self._grid_x = grid_features(dataset, GRID)
             self._points_cache = None
         self._image = self._values = None
         self.update()
 
     def refresh(self) -> None:
-        """Evaluate the model on the grid and repaint (about 6 ms for the default scene)."""
-        if self._model is None or self._grid_x is None:
+        """Take the model's output on the grid (the pass the canvas shares, ``plane.shared``) and repaint."""
+        model = self._model
+        if model is None or self._dataset is None:
             return
-        self._values = signed_output(self._model, self._model.predict(self._grid_x)).reshape(GRID, GRID)
+        outputs = plane.shared(model, self._dataset)[model.resolved.output]
+        self._values = signed_output(model, outputs.reshape(GRID * GRID, -1)).reshape(GRID, GRID)
         self._colour()
 
     def _colour(self) -> None:

@@ -1,0 +1,47 @@
+"""Work per frame while training: one forward pass over the input plane feeds the canvas and the output
+view, and what they show is the model's output on that plane."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator import plane
+from simulator.views.decision_view import signed_output
+
+pytestmark = pytest.mark.gui
+
+
+def test_a_refresh_makes_one_plane_pass_for_the_canvas_and_the_output_view(window):
+    trainer = window.controller.trainer
+    trainer.run_epochs(3)
+    before = plane.shared.passes
+    window.refresh()
+    assert plane.shared.passes == before + 1
+    window.refresh()  # nothing changed: nothing recomputed
+    assert plane.shared.passes == before + 1
+    trainer.run_epochs(1)
+    window.refresh()
+    assert plane.shared.passes == before + 2
+
+
+def test_the_shared_pass_shows_the_models_output_on_the_grid(window):
+    trainer = window.controller.trainer
+    trainer.run_epochs(5)
+    window.refresh()
+    model = trainer.model
+    expected = signed_output(model, model.predict(plane.grid_features(trainer.data, plane.GRID)))
+    values = window.decision_view._values
+    np.testing.assert_allclose(values.ravel(), expected, rtol=1e-6, atol=1e-6)
+    canvas_plane = window.canvas.graph_scene.activity.plane
+    assert set(canvas_plane) == set(model.layer_ids)
+    np.testing.assert_array_equal(canvas_plane[model.resolved.output][:, :, 0].ravel(), values.ravel())
+
+
+def test_the_pass_is_redone_when_a_weight_is_edited_in_place(window):
+    trainer = window.controller.trainer
+    model = trainer.model
+    first = plane.shared(model, trainer.data)[model.resolved.output].copy()
+    model.flat[-1] += 0.5  # the output bias: every output moves
+    second = plane.shared(model, trainer.data)[model.resolved.output]
+    assert not np.allclose(first, second)
