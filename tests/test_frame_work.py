@@ -45,3 +45,24 @@ def test_the_pass_is_redone_when_a_weight_is_edited_in_place(window):
     model.flat[-1] += 0.5  # the output bias: every output moves
     second = plane.shared(model, trainer.data)[model.resolved.output]
     assert not np.allclose(first, second)
+
+
+def test_heatmap_tiles_follow_the_zoom_and_keep_their_colours(window):
+    from simulator.canvas.heatmap_atlas import TILE, tile_for_scale
+
+    assert tile_for_scale(1.0) == TILE and tile_for_scale(4.0) == TILE
+    assert tile_for_scale(0.47) == 16 and tile_for_scale(0.01) == 8
+    view = window.canvas
+    scene = view.graph_scene
+    window.controller.trainer.run_epochs(2)
+    window.refresh()
+    view.zoom_by(0.5 / view.zoom)
+    small = scene.atlas.tile
+    assert small == tile_for_scale(view.zoom * view.devicePixelRatioF()) < TILE
+    column = scene.atlas.column("dense_1")
+    assert (column.width(), column.height()) == (small, 8 * small * 40 // 32)
+    centre = column.pixelColor(small // 2, small * 5 // 8)  # the first disc's centre is opaque
+    assert centre.alpha() == 255
+    view.zoom_by(1.0 / view.zoom)  # zooming in while paused redraws the tiles at full size
+    assert scene.atlas.tile == TILE
+    assert scene.atlas.column("dense_1").height() == 8 * 40
