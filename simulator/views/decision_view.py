@@ -49,6 +49,8 @@ class DecisionView(QWidget):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(260, 260)
+        # paintEvent fills every pixel: Qt then skips repainting the dock and window behind it each frame
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setToolTip(
             "The network's output over the input plane: blue where it says +1, orange where it says -1.\n"
             "Dots are the data: white rims are training points, dark rims test points."
