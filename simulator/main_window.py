@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import Network, Trainer
-from simulator import __version__
+from simulator import __version__, plane
 from simulator.canvas.view import CanvasView
 from simulator.caption import PhaseCaption
 from simulator.controller import SceneController
@@ -397,7 +397,8 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------------------- slots
     def refresh(self) -> None:
         """Redraw what shows the trainer's state (called at most ~30 times a second while training)."""
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may show huge values
+        # a diverging run may show huge values; the canvas and the output view share one plane pass
+        with np.errstate(over="ignore", invalid="ignore"), plane.shared.one_frame():
             self.canvas.refresh()
             self.decision_view.refresh()
             current = self.watch_tabs.currentWidget()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 
 from engine import Model
@@ -44,6 +47,21 @@ class PlaneActivations:
         self._grid: tuple[Dataset, np.ndarray] | None = None
         self._values: dict[str, np.ndarray] = {}
         self.passes = 0  # forward passes made (for tests and the bench)
+        self._frames = 0  # depth of ``one_frame`` blocks
+        self._checked = False  # the cached pass was made or checked inside the current frame
+
+    @contextlib.contextmanager
+    def one_frame(self) -> Iterator[None]:
+        """Within this block a model's pass is made or checked once and then reused, even when a worker
+        thread moves the weights meanwhile: every view of one frame shows the same weights, and the
+        canvas and the output view do not each pay for a pass."""
+        if not self._frames:
+            self._checked = False
+        self._frames += 1
+        try:
+            yield
+        finally:
+            self._frames -= 1
 
     def clear(self) -> None:
         self._model, self._flat, self._values = None, None, {}
@@ -53,13 +71,19 @@ class PlaneActivations:
         if self._grid is None or self._grid[0] is not dataset:
             self._grid = (dataset, grid_features(dataset, self.n))
             self._model = None
-        if model is self._model and self._flat is not None and np.array_equal(self._flat, model.flat):
-            return self._values
+        if model is self._model and self._flat is not None:
+            if self._frames and self._checked:
+                return self._values
+            if np.array_equal(self._flat, model.flat):
+                self._checked = True
+                return self._values
         n = self.n
+        flat = model.flat.copy()  # before the pass: a change made during it shows as a change next time
         values = {k: v.reshape(n, n, -1) for k, v in model.activations(self._grid[1]).items()}
         for v in values.values():
             v.flags.writeable = False
-        self._model, self._flat, self._values = model, model.flat.copy(), values
+        self._model, self._flat, self._values = model, flat, values
+        self._checked = True
         self.passes += 1
         return values
 

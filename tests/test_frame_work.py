@@ -66,3 +66,15 @@ def test_heatmap_tiles_follow_the_zoom_and_keep_their_colours(window):
     view.zoom_by(1.0 / view.zoom)  # zooming in while paused redraws the tiles at full size
     assert scene.atlas.tile == TILE
     assert scene.atlas.column("dense_1").height() == 8 * 40
+
+
+def test_within_one_frame_weights_moved_by_training_do_not_cost_a_second_pass(window):
+    trainer = window.controller.trainer
+    model = trainer.model
+    with plane.shared.one_frame():
+        first = plane.shared(model, trainer.data)
+        before = plane.shared.passes
+        model.flat[-1] += 0.5  # as the worker thread does while the views redraw
+        assert plane.shared(model, trainer.data) is first
+        assert plane.shared.passes == before
+    assert plane.shared(model, trainer.data) is not first  # the next frame sees the new weights
