@@ -9,6 +9,7 @@ import numpy as np
 
 from engine import Model
 from engine.data import Dataset, make_features
+from simulator import plane_kernel
 
 EXTENT = 6.0
 
@@ -37,7 +38,9 @@ class PlaneActivations:
 
     The canvas's neuron heatmaps and the output view both show the model over the same grid, so they
     share one forward pass: whichever asks first in a frame computes it, the other gets the same arrays.
-    The pass is redone when the model, the dataset or any weight changes.
+    The pass is redone when the model, the dataset or any weight changes. It runs in
+    :mod:`simulator.plane_kernel` (float32, within about 1e-5 of the engine) when that supports the
+    model and is loaded, otherwise in the engine.
     """
 
     def __init__(self, n: int = GRID) -> None:
@@ -79,7 +82,13 @@ class PlaneActivations:
                 return self._values
         n = self.n
         flat = model.flat.copy()  # before the pass: a change made during it shows as a change next time
-        values = {k: v.reshape(n, n, -1) for k, v in model.activations(self._grid[1]).items()}
+        if plane_kernel.ready() and plane_kernel.supports(model):
+            # (units, n·n) blocks, seen as (n, n, units) without a copy
+            blocks = plane_kernel.activations(model, self._grid[1])
+            values = {k: v.T.reshape(-1, n, n).transpose(1, 2, 0) for k, v in blocks.items()}
+        else:  # another graph, float64, or the kernel still loading: the engine's own pass
+            plane_kernel.load_in_background()
+            values = {k: v.reshape(n, n, -1) for k, v in model.activations(self._grid[1]).items()}
         for v in values.values():
             v.flags.writeable = False
         self._model, self._flat, self._values = model, flat, values

@@ -3,9 +3,9 @@
 Two pyqtgraph plots sharing the epoch axis: per-epoch values from ``trainer.history``, per-step
 mini-batch losses from ``trainer.step_losses`` (millions after a few minutes of play). Every series is
 reduced as it arrives to at most about 1,000 (min, max) pairs — one vertical stroke per bucket of
-epochs or steps, the "min/max per pixel" polyline — so a refresh only reads the new values and draws
-a few thousand points however long training ran. pyqtgraph's peak downsampling and clip-to-view
-stay on for zooming in.
+epochs or steps — so a refresh only reads the new values however long training ran. Each series is
+drawn by a :class:`~simulator.panels.minmax_curve.MinMaxCurve`, which keeps only the min and max of each
+pixel column in view: a few hundred line segments per curve, and no pyqtgraph bookkeeping per update.
 """
 
 from __future__ import annotations
@@ -15,10 +15,19 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QBoxLayout, QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QCheckBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine import History, Trainer
 from simulator.controller import SceneController
+from simulator.panels.minmax_curve import MinMaxCurve
 
 TRAIN_COLOUR = "#80868b"
 TEST_COLOUR = "#202124"
@@ -112,9 +121,9 @@ class CurvesPanel(QWidget):
 
         self.loss_plot = _plot("loss")
         loss = self.loss_plot.getPlotItem()
-        self.step_curve = loss.plot([], [], pen=pg.mkPen(STEP_COLOUR, width=1))
-        self.train_loss = loss.plot([], [], pen=pg.mkPen(TRAIN_COLOUR, width=1), name="train")
-        self.test_loss = loss.plot([], [], pen=pg.mkPen(TEST_COLOUR, width=1), name="test")
+        self.step_curve = _curve(loss, STEP_COLOUR)
+        self.train_loss = _curve(loss, TRAIN_COLOUR, "train")
+        self.test_loss = _curve(loss, TEST_COLOUR, "test")
         self.step_curve.setVisible(False)
         self.loss_plot.setToolTip(
             "Loss over all training points (grey) and all test points (black) at the end of each epoch;\n"
@@ -123,8 +132,8 @@ class CurvesPanel(QWidget):
         )
         self.accuracy_plot = _plot("accuracy (%)", legend_offset=(-10, -10))  # low: accuracy climbs to 100
         acc = self.accuracy_plot.getPlotItem()
-        self.train_acc = acc.plot([], [], pen=pg.mkPen(TRAIN_COLOUR, width=1), name="train")
-        self.test_acc = acc.plot([], [], pen=pg.mkPen(TEST_COLOUR, width=1), name="test")
+        self.train_acc = _curve(acc, TRAIN_COLOUR, "train")
+        self.test_acc = _curve(acc, TEST_COLOUR, "test")
         acc.setXLink(loss)
         acc.setYRange(0, 100, padding=0.02)
         self.accuracy_plot.setToolTip(
@@ -187,7 +196,9 @@ class CurvesPanel(QWidget):
         if self.log_check.isChecked() != bool(on):
             self.log_check.setChecked(bool(on))  # comes back here through ``toggled``
             return
-        self.loss_plot.getPlotItem().setLogMode(x=False, y=bool(on))
+        item = self.loss_plot.getPlotItem()
+        item.setLogMode(x=False, y=bool(on))
+        item.getViewBox().disableAutoRange()  # pyqtgraph turns it on; the panel fits the view itself
         self._key = None
         self.refresh()
 
@@ -303,8 +314,6 @@ def _plot(label: str, legend_offset: tuple[int, int] = (-10, 10)) -> pg.PlotWidg
     widget = pg.PlotWidget(background="w")
     widget.setMinimumSize(240, 120)
     item = widget.getPlotItem()
-    item.setDownsampling(auto=True, mode="peak")
-    item.setClipToView(True)
     item.setMenuEnabled(False)
     for name in ("left", "bottom"):
         axis = item.getAxis(name)
@@ -313,18 +322,28 @@ def _plot(label: str, legend_offset: tuple[int, int] = (-10, 10)) -> pg.PlotWidg
     item.getAxis("left").setWidth(58)  # the same in both plots, so their epoch axes line up
     item.getViewBox().disableAutoRange()  # the panel sets the range itself (see ``_fit_view``)
     item.setLabel("left", label, color=TEXT)
-    item.addLegend(offset=legend_offset, labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 200))
+    legend = item.addLegend(offset=legend_offset, labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 200))
+    # the curves under the legend change every refresh: repaint it from a pixmap, not its text
+    legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    for name in ("left", "bottom"):  # the axes change only when the range does
+        item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     return widget
 
 
-def _set(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+def _curve(plot: pg.PlotItem, colour: str, name: str | None = None) -> MinMaxCurve:
+    curve = MinMaxCurve(pg.mkPen(colour, width=1), name)
+    plot.addItem(curve)
+    if name is not None:
+        plot.legend.addItem(curve, name)
+    return curve
+
+
+def _set(curve: MinMaxCurve, x: np.ndarray, y: np.ndarray) -> None:
     finite = np.isfinite(y)
     if finite.all():
-        curve.setData(x, y, skipFiniteCheck=True)
-    elif finite.any():
-        curve.setData(x[finite], y[finite], skipFiniteCheck=True)
-    else:  # no test set, or accuracy of a regression: nothing to draw
-        curve.setData([], [])
+        curve.setData(x, y)
+    else:  # no test set, or accuracy of a regression: only the finite values, maybe none
+        curve.setData(x[finite], y[finite])
 
 
 def _round_up(x: float) -> float:
