@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine import Model
@@ -59,6 +59,7 @@ class DecisionView(QWidget):
         self._dataset: Dataset | None = None
         self._image: QImage | None = None
         self._points_cache: tuple[QSize, QImage] | None = None
+        self._frame_cache: tuple[tuple, QPixmap] | None = None
         self._show_test = False
         self._discretize = False
         self._values: np.ndarray | None = None  # the last continuous output on the grid
@@ -155,11 +156,12 @@ class DecisionView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         rect = self.plot_rect()
         p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().window())
         if self._note:
+            p.fillRect(self.rect(), self.palette().window())
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._note)
             p.end()
             return
+        p.drawPixmap(0, 0, self._frame_pixmap(rect))
         if self._image is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             p.drawImage(rect, self._image)
@@ -169,8 +171,24 @@ class DecisionView(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.setPen(QPen(QColor("#9aa0a6"), 1))
         p.drawRect(rect.adjusted(0, 0, -1, -1))
+        p.end()
+
+    def _frame_pixmap(self, rect: QRectF) -> QPixmap:
+        """The background and the tick labels round the plot, drawn once per size, font and palette:
+        text is the dearest part of a repaint, and the image inside changes every frame."""
+        key = (self.size(), self.font().key(), self.palette().cacheKey(), self.devicePixelRatioF())
+        if self._frame_cache is not None and self._frame_cache[0] == key:
+            return self._frame_cache[1]
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(self.size() * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(self.palette().window().color())
+        p = QPainter(pixmap)
+        p.setFont(self.font())
         self._draw_ticks(p, rect)
         p.end()
+        self._frame_cache = (key, pixmap)
+        return pixmap
 
     def _draw_ticks(self, p: QPainter, rect: QRectF) -> None:
         fm = self.fontMetrics()
