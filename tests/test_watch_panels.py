@@ -327,6 +327,23 @@ def test_curves_draw_the_min_and_max_of_each_pixel_column(qtbot, spiral):
     assert panel.train_loss._cache is not None  # what was painted came from ``device_polyline``
 
 
+def test_the_epoch_axis_shows_every_epoch_and_changes_only_now_and_then(qtbot, spiral):
+    from simulator.panels.curves import CurvesPanel
+
+    panel = show(qtbot, CurvesPanel(spiral), (560, 480))
+    trainer = spiral.trainer
+    vb = panel.loss_plot.getPlotItem().getViewBox()
+    ranges = []
+    for _ in range(40):
+        trainer.run_epochs(10)
+        panel.refresh()
+        x0, x1 = vb.viewRange()[0]
+        assert x0 <= 1 and x1 >= len(trainer.history)  # every epoch in view
+        assert len(trainer.history) > 0.35 * x1  # and the curves fill a good part of it
+        ranges.append(x1)
+    assert len(set(ranges)) <= 8  # 40 refreshes, a handful of axis layouts
+
+
 def test_curves_handle_many_epochs_and_regression(qtbot, spiral, plane):
     from simulator.panels.curves import MAX_BUCKETS, CurvesPanel
 

@@ -118,6 +118,7 @@ class CurvesPanel(QWidget):
         self._history_of: Trainer | None = None
         self._dirty = True
         self._follow = True  # the view follows the data until the user pans or zooms
+        self._x_end: float | None = None  # the right end of the epoch axis while following
 
         self.loss_plot = _plot("loss")
         loss = self.loss_plot.getPlotItem()
@@ -238,14 +239,15 @@ class CurvesPanel(QWidget):
     def _fit_view(self, history: History) -> None:
         """Show every epoch and the loss's whole range, on bounds rounded outwards to round numbers.
 
-        The bounds thus change only now and then, so the axes are not redrawn every frame; and the
-        range is set here rather than by pyqtgraph's auto-range, which repaints each plot twice.
+        The bounds thus change only now and then, so the axes (a few milliseconds each) are not laid out
+        again every refresh; the epoch axis grows by half at a time (:func:`_epoch_axis_end`). The range
+        is set here rather than by pyqtgraph's auto-range, which repaints each plot twice.
         """
         curves = [self.train_loss, self.test_loss] + (
             [self.step_curve] if self.step_curve.isVisible() else []
         )
         ends = [float(c.xData[-1]) for c in curves if c.xData is not None and c.xData.size]
-        x_end = _round_up(max([float(len(history)), 1.0, *ends]))
+        x_end = self._x_end = _epoch_axis_end(self._x_end, max([float(len(history)), 1.0, *ends]))
         ys = [c.yData for c in curves if c.yData is not None and c.yData.size]
         if ys:
             y = np.concatenate(ys)
@@ -325,8 +327,6 @@ def _plot(label: str, legend_offset: tuple[int, int] = (-10, 10)) -> pg.PlotWidg
     legend = item.addLegend(offset=legend_offset, labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 200))
     # the curves under the legend change every refresh: repaint it from a pixmap, not its text
     legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-    for name in ("left", "bottom"):  # the axes change only when the range does
-        item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     return widget
 
 
@@ -344,6 +344,15 @@ def _set(curve: MinMaxCurve, x: np.ndarray, y: np.ndarray) -> None:
         curve.setData(x, y)
     else:  # no test set, or accuracy of a regression: only the finite values, maybe none
         curve.setData(x[finite], y[finite])
+
+
+def _epoch_axis_end(current: float | None, last: float) -> float:
+    """The right end of the epoch axis for curves ending at ``last``: ``current`` while the curves fit and
+    fill more than 40 % of it, otherwise about half as far again as ``last``, rounded up (while training,
+    the axis changes at epochs 850, 1,500, 2,500, 4,000, 6,500... rather than every 500)."""
+    if current is not None and 0.4 * current < last <= current:
+        return current
+    return _round_up(1.5 * last)
 
 
 def _round_up(x: float) -> float:
