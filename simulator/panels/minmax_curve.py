@@ -133,6 +133,8 @@ class MinMaxCurve(pg.GraphicsObject):
         if not self._drawn_x.size:
             return QRectF()
         px, py = self._pixel
+        if not (px and py):  # not painted yet: ask the view (an empty rect would never be painted)
+            px, py = self.pixelWidth() or 1e-9, self.pixelHeight() or 1e-9
         return self._bounds.adjusted(-2 * px, -2 * py, 2 * px, 2 * py)
 
     def device_polyline(self, transform, left: float = -math.inf, right: float = math.inf) -> QPolygonF:
