@@ -3,8 +3,9 @@
 A line joins neuron ``i`` of a layer to neuron ``j`` of the Dense layer it feeds and shows
 ``kernel[i, j]``: its colour is the sign (orange negative, blue positive), its width the magnitude.
 Geometry (``set_lines``) changes only when layers move; values (``set_values``) change every frame and
-only regroup the prebuilt lines, so a frame costs a few Python list operations and ≤ 20 pen changes —
-and nothing when no line changed its pen (the item then repaints from its pixmap cache).
+only regroup the prebuilt lines, so a frame costs a few Python list operations and ≤ 20 pen changes.
+The canvas repaints everything every frame: while no line changes its pen (most frames late in
+training), the item is drawn from a pixmap cache instead; while lines do change, straight to the view.
 
 While a training phase is shown the same lines can show another per-weight quantity (``quantity``:
 "∂L/∂w" or "Δw"), each kernel scaled by a factor (``scales``) so its largest value gets a thick line.
@@ -80,8 +81,6 @@ class WeightsItem(QGraphicsItem):
         self._hover: int | None = None
         self._pressed: int | None = None
         self.setZValue(-1)
-        # the canvas repaints everything every frame; while no line changes pen, a pixmap is quicker
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setAcceptHoverEvents(True)
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
 
@@ -150,8 +149,16 @@ class WeightsItem(QGraphicsItem):
         self.quantity = quantity
         self._shape = None
         if self._regroup(force=False):
+            self._set_cached(False)  # the pixmap would be redrawn anyway: draw straight to the view
             self.update()
+        else:
+            self._set_cached(True)  # the same drawing again: from now on, from a pixmap
         return True
+
+    def _set_cached(self, on: bool) -> None:
+        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
+        if self.cacheMode() != mode:
+            self.setCacheMode(mode)
 
     def _regroup(self, force: bool = True) -> bool:
         """Sort the lines into their pens' buckets. Unless ``force``, returns False without work when every
