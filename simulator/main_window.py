@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 import simulator
 from engine import Network, Trainer
+from simulator import plane
 from simulator.canvas.view import CanvasView
 from simulator.caption import PhaseCaption
 from simulator.controller import SceneController
@@ -410,9 +411,11 @@ class MainWindow(QMainWindow):
         """Redraw what shows the trainer's state (called at most ~30 times a second while training).
 
         Before the engine is ready only the canvas redraws (its heatmaps wait for the kernels): the
-        output and watch panels would call a kernel on this thread and wait for the loading one.
+        output and watch panels would call a kernel on this thread and wait for the loading one. The
+        canvas and the output view share one pass over the input plane.
         """
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may show huge values
+        # a diverging run may show huge values
+        with np.errstate(over="ignore", invalid="ignore"), plane.shared.one_frame():
             self.canvas.refresh()
             if not self.ready:
                 return

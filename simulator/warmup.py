@@ -42,6 +42,9 @@ def warm_up(make_trainer: Callable[[], Trainer]) -> None:
         trainer.evaluate("train")
         trainer.model.predict(np.asarray(trainer.data.x_test[:4]))
         trainer.reset()
+        from simulator import plane_kernel  # the views' pass over the input plane
+
+        plane_kernel.load()
         _warm = True
 
 

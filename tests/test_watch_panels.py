@@ -285,6 +285,65 @@ def test_curves_gain_points_after_training(qtbot, spiral):
     assert points(panel.train_loss) == 0 and points(panel.step_curve) == 0
 
 
+def _drawn_columns(curve, x: np.ndarray, y: np.ndarray) -> tuple[dict, dict]:
+    """{pixel column: sorted device y} as drawn by ``curve``, and as computed from the points (x, y)."""
+    import pyqtgraph as pg
+
+    transform = curve.deviceTransform(curve.scene().views()[0].viewportTransform())
+    drawn = pg.functions.ndarray_from_qpolygonf(curve.device_polyline(transform)).copy()
+    got: dict[int, list[float]] = {}
+    for cx, cy in drawn:
+        got.setdefault(int(np.floor(cx)), []).append(cy)
+    xd = x * transform.m11() + transform.m31()
+    yd = y * transform.m22() + transform.m32()
+    expected: dict[int, list[float]] = {}
+    for column, value in zip(np.floor(xd).astype(int), yd, strict=True):
+        expected.setdefault(int(column), []).append(value)
+    return got, expected
+
+
+def test_curves_draw_the_min_and_max_of_each_pixel_column(qtbot, spiral):
+    from simulator.panels.curves import CurvesPanel
+
+    panel = show(qtbot, CurvesPanel(spiral), (560, 480))
+    trainer = spiral.trainer
+    trainer.run_epochs(700)  # more epochs than pixel columns
+    panel.refresh()
+    panel.grab()  # painted once: the view's transform is final
+    epochs = np.arange(1, len(trainer.history) + 1, dtype=np.float64)
+    history = trainer.history
+    for curve, values in (
+        (panel.train_loss, history.train_loss),
+        (panel.test_loss, history.test_loss),
+        (panel.test_acc, 100 * history.test_acc),
+    ):
+        got, expected = _drawn_columns(curve, epochs, np.asarray(values, np.float64))
+        assert len(expected) < len(values)  # several epochs share a column
+        assert set(got) == set(expected)
+        for column, ys in expected.items():
+            assert min(got[column]) == pytest.approx(min(ys), abs=1e-6)
+            assert max(got[column]) == pytest.approx(max(ys), abs=1e-6)
+            assert len(got[column]) == 2  # one stroke per column
+    assert panel.train_loss._cache is not None  # what was painted came from ``device_polyline``
+
+
+def test_the_epoch_axis_shows_every_epoch_and_changes_only_now_and_then(qtbot, spiral):
+    from simulator.panels.curves import CurvesPanel
+
+    panel = show(qtbot, CurvesPanel(spiral), (560, 480))
+    trainer = spiral.trainer
+    vb = panel.loss_plot.getPlotItem().getViewBox()
+    ranges = []
+    for _ in range(40):
+        trainer.run_epochs(10)
+        panel.refresh()
+        x0, x1 = vb.viewRange()[0]
+        assert x0 <= 1 and x1 >= len(trainer.history)  # every epoch in view
+        assert len(trainer.history) > 0.35 * x1  # and the curves fill a good part of it
+        ranges.append(x1)
+    assert len(set(ranges)) <= 8  # 40 refreshes, a handful of axis layouts
+
+
 def test_curves_handle_many_epochs_and_regression(qtbot, spiral, plane):
     from simulator.panels.curves import MAX_BUCKETS, CurvesPanel
 

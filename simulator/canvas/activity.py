@@ -1,8 +1,9 @@
 """What the canvas shows of a model's activity: mean outputs over the current batch, and outputs over
 the input plane of a 2-D dataset (for the neurons' heatmaps).
 
-Both come from one ``model.activations`` call each; ``Activity.update`` skips the work when neither the
-weights nor the batch changed since the last call.
+The batch means come from one ``model.activations`` call; the plane is the shared
+:data:`simulator.plane.shared` pass, which the output view reads too. ``Activity.update`` skips the work
+when neither the weights nor the batch changed since the last call.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from engine.kernels import layout
 from simulator import plane as input_plane
 from simulator.warmup import engine_loading
 
-GRID = 64  # the plane is sampled on GRID × GRID points; neuron thumbnails are reductions of it
+GRID = input_plane.GRID  # the plane is sampled on GRID × GRID points; neuron thumbnails are reductions of it
 
 
 def grid_features(dataset: Dataset, n: int = GRID) -> np.ndarray:
@@ -52,7 +53,6 @@ class Activity:
         self.plane: dict[str, np.ndarray] = {}
         self._key: tuple | None = None
         self._flat: np.ndarray | None = None
-        self._grid_for: tuple[Dataset, np.ndarray] | None = None
 
     def clear(self) -> None:
         self.means, self.plane, self._key, self._flat = {}, {}, None, None
@@ -74,15 +74,5 @@ class Activity:
         self._flat = model.flat.copy()
         x = data.x_train[batch] if len(batch) else data.x_train[:1]
         self.means = {k: v.mean(axis=0, dtype=np.float64) for k, v in model.activations(x).items()}
-        if want_plane and data.is_2d:
-            grid_x = self._grid(data)
-            n = GRID
-            self.plane = {k: v.reshape(n, n, -1) for k, v in model.activations(grid_x).items()}
-        else:
-            self.plane = {}
+        self.plane = input_plane.shared(model, data) if want_plane and data.is_2d else {}
         return True
-
-    def _grid(self, data: Dataset) -> np.ndarray:
-        if self._grid_for is None or self._grid_for[0] is not data:
-            self._grid_for = (data, grid_features(data))
-        return self._grid_for[1]

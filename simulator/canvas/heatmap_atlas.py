@@ -1,15 +1,18 @@
 """All neuron heatmaps in one image, recoloured in numpy; a layer paints its column with one call.
 
 One ``QImage`` for every neuron costs a fraction of a millisecond per frame, where one image item per
-neuron costs several (see SETUP-NOTES, "Drawing fast"). Tiles are TILE × TILE pixels, reductions of the
-GRID × GRID plane that ``Activity`` computes, drawn as discs (a soft round mask and a thin outline
-ring, baked into the pixels). The tiles of one layer are stacked in a column at the canvas's neuron
-pitch, and each column is an image of its own over one shared buffer, so a layer item draws all its
-neurons with a single ``drawImage`` (a whole image scales about five times faster than a sub-rectangle
-of a larger one).
+neuron costs several (see SETUP-NOTES, "Drawing fast"). Tiles are square, TILE pixels at zoom 1 and
+smaller when the canvas is zoomed out (``tile_for_scale``), reductions of the GRID × GRID plane that
+``Activity`` reads, drawn as discs (a soft round mask and a thin outline ring, baked into the pixels).
+The tiles of one layer are stacked in a column at the canvas's neuron pitch, and each column is an
+image of its own over one shared buffer, so a layer item draws all its neurons with a single
+``drawImage`` (a whole image scales about five times faster than a sub-rectangle of a larger one).
 """
 
 from __future__ import annotations
+
+import functools
+import math
 
 import numpy as np
 from PySide6.QtCore import QRectF
@@ -18,10 +21,24 @@ from PySide6.QtGui import QImage
 from simulator.canvas.activity import GRID
 from simulator.colours import LUT, colour_image, lut_index
 
-TILE = 32  # pixels per tile (a neuron's diameter at zoom 1)
-PITCH_PX = 40  # rows from one tile to the next in a column (the canvas's neuron pitch at zoom 1)
+TILE = 32  # pixels per tile at zoom 1 (a neuron's diameter); the largest tile drawn
+PITCH_PX = 40  # rows from one tile to the next in a column at zoom 1 (the canvas's neuron pitch)
+STEP = 4  # tile sizes are multiples of STEP, so that tile · PITCH_PX / TILE rows is a whole pitch
+MIN_TILE = 8
 RING_RGB = np.array([60, 64, 67], np.float64)  # the disc's outline
 RING_STRENGTH = 0.7
+
+
+def tile_for_scale(scale: float) -> int:
+    """The tile size to draw at ``scale`` device pixels per scene unit: the disc's size on screen, rounded
+    up to a multiple of STEP, between MIN_TILE and TILE. Tiles are then drawn at about their own size,
+    which is sharper and several times cheaper than shrinking 32-pixel tiles as the canvas zooms out."""
+    px = STEP * math.ceil(TILE * max(scale, 0.0) / STEP - 1e-6)
+    return int(min(TILE, max(MIN_TILE, px)))
+
+
+def pitch_for(tile: int) -> int:
+    return tile * PITCH_PX // TILE
 
 
 def _disc(size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -37,14 +54,15 @@ def _disc(size: int) -> tuple[np.ndarray, np.ndarray]:
 BLANK = len(LUT)  # colour index of a tile without values (white)
 
 
-def _shading_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Pixels of a tile that the disc changes, and what each does to each colour.
+@functools.cache
+def _shading_tables(size: int = TILE) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pixels of a ``size``-pixel tile that the disc changes, and what each does to each colour.
 
     Returns ``outside`` (flat pixel indices left transparent), ``shaded`` (flat indices on the outline
     ring or the soft edge), ``kind`` (the shading class of each shaded pixel) and ``table``
     (class × colour index → premultiplied ARGB), so shading a frame is one table lookup.
     """
-    coverage, ring = (a.ravel() for a in _disc(TILE))
+    coverage, ring = (a.ravel() for a in _disc(size))
     outside = np.flatnonzero(coverage <= 0.0)
     shaded = np.flatnonzero((coverage > 0.0) & ((coverage < 1.0) | (ring > 0.0)))
     pairs, kind = np.unique(
@@ -60,16 +78,16 @@ def _shading_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return outside, shaded, kind.ravel(), table
 
 
-_OUTSIDE, _SHADED, _KIND, _TABLE = _shading_tables()
 _COLOURS = np.append(LUT, np.uint32(0xFFFFFFFF))
 
 
 def reduce_plane(plane: np.ndarray, tile: int = TILE) -> np.ndarray:
-    """(G, G, w) → (tile, tile, w): the mean of each f × f block when G = f · tile, else a sample."""
+    """(G, G, w) → (tile, tile, w): the mean of each f × f block when G = f · tile, else the grid point
+    nearest each tile pixel's centre."""
     g = plane.shape[0]
     if g % tile:
-        idx = (np.arange(tile) * g // tile).astype(np.intp)
-        return plane[np.ix_(idx, idx)]
+        idx = ((np.arange(tile) + 0.5) * g / tile).astype(np.intp)
+        return np.ascontiguousarray(plane[np.ix_(idx, idx)], np.float32)
     f = g // tile
     total = np.zeros((tile, tile) + plane.shape[2:], np.float32)
     for dy in range(f):  # f² strided adds: far quicker than a mean over a reshaped, strided view
@@ -83,6 +101,7 @@ class HeatmapAtlas:
 
     def __init__(self) -> None:
         self.layers: list[tuple[str, int]] = []
+        self.tile = TILE  # pixels per tile in the last update
         self._first: dict[str, int] = {}
         self._column: dict[str, int] = {}
         self._scale: dict[str, np.ndarray] = {}
@@ -112,67 +131,77 @@ class HeatmapAtlas:
 
     @property
     def _height(self) -> int:
-        return max((w for _, w in self.layers), default=0) * PITCH_PX
+        return max((w for _, w in self.layers), default=0) * pitch_for(self.tile)
 
     def column(self, layer_id: str) -> QImage:
-        """The tiles of ``layer_id``, PITCH_PX apart, each centred in its pitch (TILE wide)."""
+        """The tiles of ``layer_id``, a pitch apart, each centred in its pitch (a tile wide)."""
         return self.columns[layer_id]
 
     def source_rect(self, layer_id: str, unit: int) -> QRectF:
         """Where the tile of ``unit`` lies in ``image``."""
-        top = self._column[layer_id] * self._height + unit * PITCH_PX + (PITCH_PX - TILE) / 2
-        return QRectF(0, top, TILE, TILE)
+        pitch = pitch_for(self.tile)
+        top = self._column[layer_id] * self._height + unit * pitch + (pitch - self.tile) / 2
+        return QRectF(0, top, self.tile, self.tile)
 
     def update(
-        self, plane: dict[str, np.ndarray], normalise: set[str] | frozenset[str] = frozenset()
+        self,
+        plane: dict[str, np.ndarray],
+        normalise: set[str] | frozenset[str] = frozenset(),
+        tile: int | None = None,
     ) -> None:
-        """Recolour every tile from ``plane`` ({layer_id: (GRID, GRID, width)}); missing layers go blank.
+        """Recolour every tile from ``plane`` ({layer_id: (G, G, width)}); missing layers go blank.
 
         Layers named in ``normalise`` (the inputs, whose features span ±6) are scaled per unit so their
-        largest magnitude is 1; the others are coloured on the fixed range [−1, 1].
+        largest magnitude is 1; the others are coloured on the fixed range [−1, 1]. ``tile``: pixels per
+        tile (a multiple of STEP up to TILE, see ``tile_for_scale``); the last one when None.
         """
+        if tile is not None:
+            if tile % STEP or not MIN_TILE <= tile <= TILE:
+                raise ValueError(f"tile size must be a multiple of {STEP} from {MIN_TILE} to {TILE}: {tile}")
+            self.tile = int(tile)
         n = self.n_tiles
         if n == 0:
             self.image = None
             self.columns = {}
             return
-        g = next(iter(plane.values())).shape[0] if plane else TILE
-        stacked = np.zeros((g, g, n), np.float32)
+        size, pitch = self.tile, pitch_for(self.tile)
+        tiles = np.zeros((size, size, n), np.float32)
         known = np.zeros(n, bool)
         for layer_id, width in self.layers:
             values = plane.get(layer_id)
-            if values is None or values.ndim != 3 or values.shape[2] != width or values.shape[0] != g:
+            if values is None or values.ndim != 3 or values.shape[2] != width or values.shape[0] < 1:
                 continue
             k = self._first[layer_id]
+            reduced = reduce_plane(values, size)  # reduce first: a tile has far fewer pixels than the plane
             if layer_id in normalise:
                 scale = np.maximum(np.abs(values.reshape(-1, width)).max(axis=0), 1e-12)
-                stacked[:, :, k : k + width] = values / scale
+                reduced = reduced / scale
                 self._scale[layer_id] = scale
             else:
-                stacked[:, :, k : k + width] = values
                 self._scale.pop(layer_id, None)
+            tiles[:, :, k : k + width] = reduced
             known[k : k + width] = True
-        tiles = reduce_plane(stacked).transpose(2, 0, 1)
-        idx = lut_index(tiles).reshape(n, TILE * TILE)
+        outside, shaded, kind, table = _shading_tables(size)
+        idx = lut_index(tiles.transpose(2, 0, 1)).reshape(n, size * size)
         idx[~known] = BLANK
         pix = _COLOURS[idx]
-        pix[:, _SHADED] = _TABLE[_KIND, idx[:, _SHADED]]  # outline ring and soft edge, premultiplied
-        pix[:, _OUTSIDE] = 0
-        pix = pix.reshape(n, TILE, TILE)
+        pix[:, shaded] = table[kind, idx[:, shaded]]  # outline ring and soft edge, premultiplied
+        pix[:, outside] = 0
+        pix = pix.reshape(n, size, size)
         height = self._height
-        sheet = np.zeros((len(self.layers), height // PITCH_PX, PITCH_PX, TILE), np.uint32)
-        pad = (PITCH_PX - TILE) // 2
+        sheet = np.zeros((len(self.layers), height // pitch, pitch, size), np.uint32)
+        pad = (pitch - size) // 2
         for layer_id, width in self.layers:
             k = self._first[layer_id]
-            sheet[self._column[layer_id], :width, pad : pad + TILE] = pix[k : k + width]
-        sheet = sheet.reshape(len(self.layers), height, TILE)
+            sheet[self._column[layer_id], :width, pad : pad + size] = pix[k : k + width]
+        sheet = sheet.reshape(len(self.layers), height, size)
         self._pixels = sheet  # the images read this buffer: keep it alive
         fmt = QImage.Format.Format_ARGB32_Premultiplied
-        self.image = QImage(sheet.data, TILE, len(self.layers) * height, 4 * TILE, fmt)
+        self.image = QImage(sheet.data, size, len(self.layers) * height, 4 * size, fmt)
         self.columns = {}
         for layer_id, width in self.layers:
             col = sheet[self._column[layer_id]]
-            self.columns[layer_id] = QImage(col.data, TILE, width * PITCH_PX, 4 * TILE, fmt)
+            self.columns[layer_id] = QImage(col.data, size, width * pitch, 4 * size, fmt)
 
     def neuron_image(self, plane: dict[str, np.ndarray], layer_id: str, unit: int) -> QImage | None:
         """The full GRID × GRID picture of one unit (for the enlarged view), or None."""
@@ -203,6 +232,6 @@ if __name__ == "__main__":
     atlas.update(activity.plane, {"input"})
     label = QLabel()
     label.setPixmap(QPixmap.fromImage(atlas.image))
-    label.setToolTip(f"{atlas.n_tiles} tiles of {TILE} px from a {GRID} × {GRID} grid")
+    label.setToolTip(f"{atlas.n_tiles} tiles of {atlas.tile} px from a {GRID} × {GRID} grid")
     label.show()
     raise SystemExit(app.exec())

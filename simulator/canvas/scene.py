@@ -28,7 +28,7 @@ from simulator.canvas.activity import Activity
 from simulator.canvas.balloon import BalloonItem, refusal_balloon
 from simulator.canvas.colors import fmt
 from simulator.canvas.connecting import ConnectionDrag
-from simulator.canvas.heatmap_atlas import HeatmapAtlas
+from simulator.canvas.heatmap_atlas import HeatmapAtlas, tile_for_scale
 from simulator.canvas.image_layer_items import FeatureMapsItem  # noqa: F401 - registers the image items
 from simulator.canvas.layer_base import layer_info, output_id
 from simulator.canvas.layer_items import (
@@ -277,7 +277,7 @@ class GraphScene(QGraphicsScene):
         atlas = None
         if self.activity.plane and self.atlas.layers:
             inputs = {k for k, v in self._items.items() if isinstance(v.spec, Input)}
-            self.atlas.update(self.activity.plane, inputs)
+            self.atlas.update(self.activity.plane, inputs, self.tile_size())
             atlas = self.atlas
         for layer_id, item in self._items.items():
             item.set_not_computed(False)
@@ -285,6 +285,19 @@ class GraphScene(QGraphicsScene):
             item.set_activity(self.activity.means.get(layer_id), atlas)
         if self.popup is not None:
             self._update_popup()
+
+    def tile_size(self) -> int:
+        """Pixels per neuron heatmap for the view's zoom (and the screen's pixel ratio)."""
+        views = self.views()
+        if not views:
+            return tile_for_scale(1.0)
+        view = views[0]
+        return tile_for_scale(view.transform().m11() * view.devicePixelRatioF())
+
+    def follow_zoom(self) -> None:
+        """Redraw the heatmaps at the new zoom's size, when it differs (also while paused)."""
+        if self.atlas.image is not None and self.tile_size() != self.atlas.tile and not self.phase.active:
+            self._apply_activity()
 
     def show_weight_values(
         self,

@@ -59,6 +59,7 @@ class CanvasView(QGraphicsView):
         self.controller = controller
         self.graph_scene = GraphScene(controller, self)
         self.setScene(self.graph_scene)
+        self.zoom_changed.connect(lambda _zoom: self.graph_scene.follow_zoom())
         self.phase_event: PhaseEvent | None = None
         self._formula_source = None
         self.setRenderHints(

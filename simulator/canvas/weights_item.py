@@ -4,6 +4,8 @@ A line joins neuron ``i`` of a layer to neuron ``j`` of the Dense layer it feeds
 ``kernel[i, j]``: its colour is the sign (orange negative, blue positive), its width the magnitude.
 Geometry (``set_lines``) changes only when layers move; values (``set_values``) change every frame and
 only regroup the prebuilt lines, so a frame costs a few Python list operations and ≤ 20 pen changes.
+The canvas repaints everything every frame: while no line changes its pen (most frames late in
+training), the item is drawn from a pixmap cache instead; while lines do change, straight to the view.
 
 While a training phase is shown the same lines can show another per-weight quantity (``quantity``:
 "∂L/∂w" or "Δw"), each kernel scaled by a factor (``scales``) so its largest value gets a thick line.
@@ -146,20 +148,35 @@ class WeightsItem(QGraphicsItem):
         self._scale = scale
         self.quantity = quantity
         self._shape = None
-        self._regroup()
-        self.update()
+        if self._regroup(force=False):
+            self._set_cached(False)  # the pixmap would be redrawn anyway: draw straight to the view
+            self.update()
+        else:
+            self._set_cached(True)  # the same drawing again: from now on, from a pixmap
         return True
 
-    def _regroup(self) -> None:
+    def _set_cached(self, on: bool) -> None:
+        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
+        if self.cacheMode() != mode:
+            self.setCacheMode(mode)
+
+    def _regroup(self, force: bool = True) -> bool:
+        """Sort the lines into their pens' buckets. Unless ``force``, returns False without work when every
+        line kept its bucket: the drawing is then the same (late in training, most frames)."""
         shown = ~np.isnan(self.values)
-        self.buckets = np.where(shown, weight_buckets(self.drawn_values), -1)
+        buckets = np.where(shown, weight_buckets(self.drawn_values), -1)
+        if not force and np.array_equal(buckets, self.buckets):
+            return False
+        self.buckets = buckets
         groups: list[list[QLineF]] = [[] for _ in range(N_BUCKETS)]
         if len(self._lines) == len(self.values):
             lines = self._lines
-            for k, b in enumerate(self.buckets.tolist()):
-                if b >= 0:
-                    groups[b].append(lines[k])
+            order = np.argsort(buckets, kind="stable")  # hidden lines (−1) first, then bucket by bucket
+            starts = np.searchsorted(buckets[order], np.arange(N_BUCKETS + 1)).tolist()
+            for b in range(N_BUCKETS):
+                groups[b] = [lines[k] for k in order[starts[b] : starts[b + 1]].tolist()]
         self._bucket_lines = groups
+        return True
 
     @property
     def drawn_values(self) -> np.ndarray:

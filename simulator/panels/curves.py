@@ -3,9 +3,9 @@
 Two pyqtgraph plots sharing the epoch axis: per-epoch values from ``trainer.history``, per-step
 mini-batch losses from ``trainer.step_losses`` (millions after a few minutes of play). Every series is
 reduced as it arrives to at most about 1,000 (min, max) pairs — one vertical stroke per bucket of
-epochs or steps, the "min/max per pixel" polyline — so a refresh only reads the new values and draws
-a few thousand points however long training ran. pyqtgraph's peak downsampling and clip-to-view
-stay on for zooming in.
+epochs or steps — so a refresh only reads the new values however long training ran. Each series is
+drawn by a :class:`~simulator.panels.minmax_curve.MinMaxCurve`, which keeps only the min and max of each
+pixel column in view: a few hundred line segments per curve, and no pyqtgraph bookkeeping per update.
 """
 
 from __future__ import annotations
@@ -15,10 +15,19 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QBoxLayout, QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QCheckBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine import History, Trainer
 from simulator.controller import SceneController
+from simulator.panels.minmax_curve import MinMaxCurve
 
 TRAIN_COLOUR = "#80868b"
 TEST_COLOUR = "#202124"
@@ -109,12 +118,13 @@ class CurvesPanel(QWidget):
         self._history_of: Trainer | None = None
         self._dirty = True
         self._follow = True  # the view follows the data until the user pans or zooms
+        self._x_end: float | None = None  # the right end of the epoch axis while following
 
         self.loss_plot = _plot("loss")
         loss = self.loss_plot.getPlotItem()
-        self.step_curve = loss.plot([], [], pen=pg.mkPen(STEP_COLOUR, width=1))
-        self.train_loss = loss.plot([], [], pen=pg.mkPen(TRAIN_COLOUR, width=1), name="train")
-        self.test_loss = loss.plot([], [], pen=pg.mkPen(TEST_COLOUR, width=1), name="test")
+        self.step_curve = _curve(loss, STEP_COLOUR)
+        self.train_loss = _curve(loss, TRAIN_COLOUR, "train")
+        self.test_loss = _curve(loss, TEST_COLOUR, "test")
         self.step_curve.setVisible(False)
         self.loss_plot.setToolTip(
             "Loss over all training points (grey) and all test points (black) at the end of each epoch;\n"
@@ -123,8 +133,8 @@ class CurvesPanel(QWidget):
         )
         self.accuracy_plot = _plot("accuracy (%)", legend_offset=(-10, -10))  # low: accuracy climbs to 100
         acc = self.accuracy_plot.getPlotItem()
-        self.train_acc = acc.plot([], [], pen=pg.mkPen(TRAIN_COLOUR, width=1), name="train")
-        self.test_acc = acc.plot([], [], pen=pg.mkPen(TEST_COLOUR, width=1), name="test")
+        self.train_acc = _curve(acc, TRAIN_COLOUR, "train")
+        self.test_acc = _curve(acc, TEST_COLOUR, "test")
         acc.setXLink(loss)
         acc.setYRange(0, 100, padding=0.02)
         self.accuracy_plot.setToolTip(
@@ -187,7 +197,9 @@ class CurvesPanel(QWidget):
         if self.log_check.isChecked() != bool(on):
             self.log_check.setChecked(bool(on))  # comes back here through ``toggled``
             return
-        self.loss_plot.getPlotItem().setLogMode(x=False, y=bool(on))
+        item = self.loss_plot.getPlotItem()
+        item.setLogMode(x=False, y=bool(on))
+        item.getViewBox().disableAutoRange()  # pyqtgraph turns it on; the panel fits the view itself
         self._key = None
         self.refresh()
 
@@ -227,14 +239,15 @@ class CurvesPanel(QWidget):
     def _fit_view(self, history: History) -> None:
         """Show every epoch and the loss's whole range, on bounds rounded outwards to round numbers.
 
-        The bounds thus change only now and then, so the axes are not redrawn every frame; and the
-        range is set here rather than by pyqtgraph's auto-range, which repaints each plot twice.
+        The bounds thus change only now and then, so the axes (a few milliseconds each) are not laid out
+        again every refresh; the epoch axis grows by half at a time (:func:`_epoch_axis_end`). The range
+        is set here rather than by pyqtgraph's auto-range, which repaints each plot twice.
         """
         curves = [self.train_loss, self.test_loss] + (
             [self.step_curve] if self.step_curve.isVisible() else []
         )
         ends = [float(c.xData[-1]) for c in curves if c.xData is not None and c.xData.size]
-        x_end = _round_up(max([float(len(history)), 1.0, *ends]))
+        x_end = self._x_end = _epoch_axis_end(self._x_end, max([float(len(history)), 1.0, *ends]))
         ys = [c.yData for c in curves if c.yData is not None and c.yData.size]
         if ys:
             y = np.concatenate(ys)
@@ -303,8 +316,6 @@ def _plot(label: str, legend_offset: tuple[int, int] = (-10, 10)) -> pg.PlotWidg
     widget = pg.PlotWidget(background="w")
     widget.setMinimumSize(240, 120)
     item = widget.getPlotItem()
-    item.setDownsampling(auto=True, mode="peak")
-    item.setClipToView(True)
     item.setMenuEnabled(False)
     for name in ("left", "bottom"):
         axis = item.getAxis(name)
@@ -313,18 +324,35 @@ def _plot(label: str, legend_offset: tuple[int, int] = (-10, 10)) -> pg.PlotWidg
     item.getAxis("left").setWidth(58)  # the same in both plots, so their epoch axes line up
     item.getViewBox().disableAutoRange()  # the panel sets the range itself (see ``_fit_view``)
     item.setLabel("left", label, color=TEXT)
-    item.addLegend(offset=legend_offset, labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 200))
+    legend = item.addLegend(offset=legend_offset, labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 200))
+    # the curves under the legend change every refresh: repaint it from a pixmap, not its text
+    legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     return widget
 
 
-def _set(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+def _curve(plot: pg.PlotItem, colour: str, name: str | None = None) -> MinMaxCurve:
+    curve = MinMaxCurve(pg.mkPen(colour, width=1), name)
+    plot.addItem(curve)
+    if name is not None:
+        plot.legend.addItem(curve, name)
+    return curve
+
+
+def _set(curve: MinMaxCurve, x: np.ndarray, y: np.ndarray) -> None:
     finite = np.isfinite(y)
     if finite.all():
-        curve.setData(x, y, skipFiniteCheck=True)
-    elif finite.any():
-        curve.setData(x[finite], y[finite], skipFiniteCheck=True)
-    else:  # no test set, or accuracy of a regression: nothing to draw
-        curve.setData([], [])
+        curve.setData(x, y)
+    else:  # no test set, or accuracy of a regression: only the finite values, maybe none
+        curve.setData(x[finite], y[finite])
+
+
+def _epoch_axis_end(current: float | None, last: float) -> float:
+    """The right end of the epoch axis for curves ending at ``last``: ``current`` while the curves fit and
+    fill more than 40 % of it, otherwise about half as far again as ``last``, rounded up (while training,
+    the axis changes at epochs 850, 1,500, 2,500, 4,000, 6,500... rather than every 500)."""
+    if current is not None and 0.4 * current < last <= current:
+        return current
+    return _round_up(1.5 * last)
 
 
 def _round_up(x: float) -> float:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine import Model
 from engine.data import Dataset
+from simulator import plane
 from simulator.colours import LUT, NEUTRAL, colour_image
-from simulator.plane import EXTENT, grid_features
+from simulator.plane import EXTENT, GRID
 
-GRID = 100
 TICKS = (-6, -4, -2, 0, 2, 4, 6)
 
 
@@ -49,15 +49,17 @@ class DecisionView(QWidget):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(260, 260)
+        # paintEvent fills every pixel: Qt then skips repainting the dock and window behind it each frame
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setToolTip(
             "The network's output over the input plane: blue where it says +1, orange where it says -1.\n"
             "Dots are the data: white rims are training points, dark rims test points."
         )
         self._model: Model | None = None
         self._dataset: Dataset | None = None
-        self._grid_x: np.ndarray | None = None
         self._image: QImage | None = None
         self._points_cache: tuple[QSize, QImage] | None = None
+        self._frame_cache: tuple[tuple, QPixmap] | None = None
         self._show_test = False
         self._discretize = False
         self._values: np.ndarray | None = None  # the last continuous output on the grid
@@ -70,7 +72,7 @@ class DecisionView(QWidget):
         A dataset without 2-D points (iris, a CSV table) has no plane to draw: the view then says so.
         """
         if not dataset.is_2d:
-            self._model = self._dataset = self._grid_x = self._image = self._values = None
+            self._model = self._dataset = self._image = self._values = None
             self._points_cache = None
             self._note = f"'{dataset.name}' has no 2-D points: no output plane to draw"
             self.update()
@@ -79,16 +81,17 @@ class DecisionView(QWidget):
         self._model = model
         if dataset is not self._dataset:
             self._dataset = dataset
-            self._grid_x = grid_features(dataset, GRID)
             self._points_cache = None
         self._image = self._values = None
         self.update()
 
     def refresh(self) -> None:
-        """Evaluate the model on the grid and repaint (about 6 ms for the default scene)."""
-        if self._model is None or self._grid_x is None:
+        """Take the model's output on the grid (the pass the canvas shares, ``plane.shared``) and repaint."""
+        model = self._model
+        if model is None or self._dataset is None:
             return
-        self._values = signed_output(self._model, self._model.predict(self._grid_x)).reshape(GRID, GRID)
+        outputs = plane.shared(model, self._dataset)[model.resolved.output]
+        self._values = signed_output(model, outputs.reshape(GRID * GRID, -1)).reshape(GRID, GRID)
         self._colour()
 
     def _colour(self) -> None:
@@ -153,11 +156,12 @@ class DecisionView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         rect = self.plot_rect()
         p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().window())
         if self._note:
+            p.fillRect(self.rect(), self.palette().window())
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._note)
             p.end()
             return
+        p.drawPixmap(0, 0, self._frame_pixmap(rect))
         if self._image is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             p.drawImage(rect, self._image)
@@ -167,8 +171,24 @@ class DecisionView(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.setPen(QPen(QColor("#9aa0a6"), 1))
         p.drawRect(rect.adjusted(0, 0, -1, -1))
+        p.end()
+
+    def _frame_pixmap(self, rect: QRectF) -> QPixmap:
+        """The background and the tick labels round the plot, drawn once per size, font and palette:
+        text is the dearest part of a repaint, and the image inside changes every frame."""
+        key = (self.size(), self.font().key(), self.palette().cacheKey(), self.devicePixelRatioF())
+        if self._frame_cache is not None and self._frame_cache[0] == key:
+            return self._frame_cache[1]
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(self.size() * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(self.palette().window().color())
+        p = QPainter(pixmap)
+        p.setFont(self.font())
         self._draw_ticks(p, rect)
         p.end()
+        self._frame_cache = (key, pixmap)
+        return pixmap
 
     def _draw_ticks(self, p: QPainter, rect: QRectF) -> None:
         fm = self.fontMetrics()
