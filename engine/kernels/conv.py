@@ -194,17 +194,24 @@ def conv_backward(x, params, grads, gz, gx, g, accumulate, want_gx):
                                         go[ow] += wv * fr[ow]
                         gw[q] += acc
         if want_gx:
-            for c in range(c_in):
-                for r in range(h):
-                    start = (c * hp + r + pt) * wp + pl
-                    src = gxp[start : start + w_in]
-                    dst = gx[n, (c * h + r) * w_in : (c * h + r + 1) * w_in]
-                    if accumulate:
-                        for q in range(w_in):
-                            dst[q] += src[q]
-                    else:
-                        for q in range(w_in):
-                            dst[q] = src[q]
+            _unpad_into(gxp, gx[n], c_in, h, w_in, hp, wp, pt, pl, accumulate)
+
+
+@njit(**_JIT)
+def _unpad_into(gxp, dst_row, c_in, h, w_in, hp, wp, pt, pl, accumulate):
+    """Copy (or add, when another consumer already wrote) the inside of a padded gradient plane into
+    one sample's flat input gradient."""
+    for c in range(c_in):
+        for r in range(h):
+            start = (c * hp + r + pt) * wp + pl
+            src = gxp[start : start + w_in]
+            dst = dst_row[(c * h + r) * w_in : (c * h + r + 1) * w_in]
+            if accumulate:
+                for q in range(w_in):
+                    dst[q] += src[q]
+            else:
+                for q in range(w_in):
+                    dst[q] = src[q]
 
 
 @njit(**_JIT)
@@ -305,14 +312,4 @@ def _conv_backward_gemm(x, params, grads, gz, gx, g, accumulate, want_gx):
                         src = row[oh * ow_n : (oh + 1) * ow_n]
                         for ow in range(ow_n):
                             dst[ow] += src[ow]
-        for c in range(c_in):
-            for r in range(h):
-                start = (c * hp + r + pt) * wp + pl
-                src = gxp[start : start + w_in]
-                dst = gx[n, (c * h + r) * w_in : (c * h + r + 1) * w_in]
-                if accumulate:
-                    for q in range(w_in):
-                        dst[q] += src[q]
-                else:
-                    for q in range(w_in):
-                        dst[q] = src[q]
+        _unpad_into(gxp, gx[n], c_in, h, w_in, hp, wp, pt, pl, accumulate)

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEd
 
 from engine import AvgPool2D, ConfigError, Conv2D, Flatten, LayerSpec, MaxPool2D, Reshape
 from engine.image_layers import PADDINGS, pair
-from simulator.panels.forms import InitializerEditor, NumberField, activation_combo, note_label, write_quietly
-from simulator.panels.layer_editor import LayerEditor
+from simulator.panels.forms import note_label, write_quietly
+from simulator.panels.layer_editor import LayerEditor, WeightedEditor
 
 MAX_FILTERS = 512
 MAX_WINDOW = 64
@@ -67,7 +67,7 @@ class PairSpin(QWidget):
         self.cols.setToolTip(text)
 
 
-class Conv2DEditor(LayerEditor):
+class Conv2DEditor(WeightedEditor):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.filters = QSpinBox()
@@ -95,39 +95,18 @@ class Conv2DEditor(LayerEditor):
         self.add_field(
             "padding", "Padding", self.padding, "valid: no padding (maps shrink); same: maps keep the size"
         )
-        self.activation = activation_combo()
-        self.activation.currentIndexChanged.connect(lambda _i: self.edited.emit("activation"))
-        self.add_field(
-            "activation", "Activation", self.activation, "The function applied to every value of the maps"
+        self.add_weight_fields(
+            "The function applied to every value of the maps",
+            "Add a learned bias to each filter's map",
+            weights="filter weights",
         )
-        self.alpha = NumberField(0.01)
-        self.alpha.value_changed.connect(lambda _v: self.edited.emit("alpha"))
-        self.alpha.invalid.connect(lambda text: self.show_error("alpha", text))
-        self.add_field("alpha", "Leak α", self.alpha, "Slope of leaky_relu for negative inputs: f(z) = α·z")
-        self.use_bias = QCheckBox("Use a bias")
-        self.use_bias.toggled.connect(lambda _b: self.edited.emit("use_bias"))
-        self.add_field("use_bias", "Bias", self.use_bias, "Add a learned bias to each filter's map")
-        self.kernel_init = InitializerEditor("filter weights")
-        self.kernel_init.changed.connect(lambda: self.edited.emit("kernel_init"))
-        self.kernel_init.invalid.connect(lambda text: self.show_error("kernel_init", text))
-        self.add_field("kernel_init", "Weights start", self.kernel_init, "How the filter weights start")
-        self.bias_init = InitializerEditor("biases")
-        self.bias_init.changed.connect(lambda: self.edited.emit("bias_init"))
-        self.bias_init.invalid.connect(lambda text: self.show_error("bias_init", text))
-        self.add_field("bias_init", "Biases start", self.bias_init, "How the biases start")
 
     def set_spec(self, spec: Conv2D) -> None:
         write_quietly(self.filters, spec.filters)
         self.kernel_size.set_value(spec.kernel_size)
         self.stride.set_value(spec.stride)
         write_quietly(self.padding, spec.padding)
-        write_quietly(self.activation, spec.activation)
-        write_quietly(self.alpha, spec.alpha)
-        write_quietly(self.use_bias, spec.use_bias)
-        self.kernel_init.set_initializer(spec.kernel_init)
-        self.bias_init.set_initializer(spec.bias_init)
-        self.form.setRowVisible(self.rows["alpha"], spec.activation == "leaky_relu")
-        self.bias_init.setEnabled(spec.use_bias)
+        self.set_weight_fields(spec)
 
     def build(self, spec: Conv2D) -> Conv2D:
         return dataclasses.replace(
@@ -136,11 +115,7 @@ class Conv2DEditor(LayerEditor):
             kernel_size=self.kernel_size.value(),
             stride=self.stride.value(),
             padding=self.padding.currentData(),
-            activation=self.activation.currentData(),
-            alpha=self.alpha.value(),
-            use_bias=self.use_bias.isChecked(),
-            kernel_init=self.kernel_init.initializer(),
-            bias_init=self.bias_init.initializer(),
+            **self.weight_fields(),
         )
 
 

@@ -12,7 +12,6 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDoubleSpinBox,
     QFormLayout,
     QFrame,
@@ -28,20 +27,19 @@ from engine import Activation, Add, Concat, ConfigError, Dense, Dropout, GraphEr
 from simulator.controller import SceneController
 from simulator.panels.forms import (
     ErrorLabel,
-    InitializerEditor,
     NumberField,
     activation_combo,
     note_label,
     write_quietly,
 )
 from simulator.panels.image_editors import IMAGE_EDITORS
-from simulator.panels.layer_editor import LayerEditor
+from simulator.panels.layer_editor import LayerEditor, WeightedEditor
 
 MAX_UNITS = 4096
 EMPTY_TEXT = "Select a layer on the canvas to see and change its settings."
 
 
-class DenseEditor(LayerEditor):
+class DenseEditor(WeightedEditor):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.units = QSpinBox()
@@ -50,52 +48,17 @@ class DenseEditor(LayerEditor):
         self.units.setMaximumWidth(110)
         self.units.valueChanged.connect(lambda _v: self.edited.emit("units"))
         self.add_field("units", "Units", self.units, "Number of neurons in this layer")
-        self.activation = activation_combo()
-        self.activation.currentIndexChanged.connect(lambda _i: self.edited.emit("activation"))
-        self.add_field(
-            "activation",
-            "Activation",
-            self.activation,
+        self.add_weight_fields(
             "The function each neuron applies to its weighted sum",
+            "Add a learned bias b to each neuron: y = f(x·W + b)",
         )
-        self.alpha = NumberField(0.01)
-        self.alpha.value_changed.connect(lambda _v: self.edited.emit("alpha"))
-        self.alpha.invalid.connect(lambda text: self.show_error("alpha", text))
-        self.add_field("alpha", "Leak α", self.alpha, "Slope of leaky_relu for negative inputs: f(z) = α·z")
-        self.use_bias = QCheckBox("Use a bias")
-        self.use_bias.toggled.connect(lambda _b: self.edited.emit("use_bias"))
-        self.add_field(
-            "use_bias", "Bias", self.use_bias, "Add a learned bias b to each neuron: y = f(x·W + b)"
-        )
-        self.kernel_init = InitializerEditor("weights")
-        self.kernel_init.changed.connect(lambda: self.edited.emit("kernel_init"))
-        self.kernel_init.invalid.connect(lambda text: self.show_error("kernel_init", text))
-        self.add_field("kernel_init", "Weights start", self.kernel_init, "How the weights start")
-        self.bias_init = InitializerEditor("biases")
-        self.bias_init.changed.connect(lambda: self.edited.emit("bias_init"))
-        self.bias_init.invalid.connect(lambda text: self.show_error("bias_init", text))
-        self.add_field("bias_init", "Biases start", self.bias_init, "How the biases start")
 
     def set_spec(self, spec: Dense) -> None:
         write_quietly(self.units, spec.units)
-        write_quietly(self.activation, spec.activation)
-        write_quietly(self.alpha, spec.alpha)
-        write_quietly(self.use_bias, spec.use_bias)
-        self.kernel_init.set_initializer(spec.kernel_init)
-        self.bias_init.set_initializer(spec.bias_init)
-        self.form.setRowVisible(self.rows["alpha"], spec.activation == "leaky_relu")
-        self.bias_init.setEnabled(spec.use_bias)
+        self.set_weight_fields(spec)
 
     def build(self, spec: Dense) -> Dense:
-        return dataclasses.replace(
-            spec,
-            units=self.units.value(),
-            activation=self.activation.currentData(),
-            alpha=self.alpha.value(),
-            use_bias=self.use_bias.isChecked(),
-            kernel_init=self.kernel_init.initializer(),
-            bias_init=self.bias_init.initializer(),
-        )
+        return dataclasses.replace(spec, units=self.units.value(), **self.weight_fields())
 
 
 class ActivationEditor(LayerEditor):
