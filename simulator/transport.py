@@ -215,8 +215,8 @@ class TransportBar(QWidget):
     def refresh(self) -> None:
         """Show the trainer's step and epoch."""
         t = self.runner.trainer
-        self.step_label.setText(f"Step {t.step_count:,}")
-        self.epoch_label.setText(f"Epoch {t.epoch:,}")
+        self.step_label.show_text(f"Step {t.step_count:,}")
+        self.epoch_label.show_text(f"Epoch {t.epoch:,}")
         self.step_back_action.setEnabled(
             not self.runner.is_busy and (t.step_count > 0 or self.runner.walking)
         )
@@ -289,9 +289,8 @@ class TimelineSlider(QWidget):
             "Timeline: drag back to any earlier step of this run and release to go there exactly; "
             "training on from there replays the same steps. Drag right to train forward again."
         )
-        self.label = QLabel()
+        self.label = CounterLabel("Step 000,000 of 000,000", 8)
         self.label.setToolTip("The step shown now, and the furthest step this run has reached")
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Step 000,000 of 000,000") + 8)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
@@ -344,7 +343,7 @@ class TimelineSlider(QWidget):
             text = f"← step {target:,} (release)"
         else:
             text = f"→ step {target:,} (release)"
-        self.label.setText(text)
+        self.label.show_text(text)
 
     def _on_pressed(self) -> None:
         t = self.runner.trainer
@@ -488,10 +487,30 @@ def _separator() -> QFrame:
     return line
 
 
-def _counter(widest: str, tip: str) -> QLabel:
-    label = QLabel()
+class CounterLabel(QLabel):
+    """A label whose text changes with every frame while training. Its size is fixed, so a new number
+    only repaints it, where a label sized by its text would lay the whole window out again each frame;
+    it widens (one layout) when a number needs more room than it has."""
+
+    def __init__(self, widest: str, padding: int, parent: QWidget | None = None) -> None:
+        super().__init__(widest, parent)
+        self._padding = padding
+        self.setFixedSize(self.fontMetrics().horizontalAdvance(widest) + padding, self.sizeHint().height())
+        self.setText("")
+
+    def show_text(self, text: str) -> None:
+        """Show ``text``; nothing happens when it is shown already."""
+        if text == self.text():
+            return
+        needed = self.fontMetrics().horizontalAdvance(text) + self._padding
+        if needed > self.minimumWidth():
+            self.setFixedWidth(needed)
+        self.setText(text)
+
+
+def _counter(widest: str, tip: str) -> CounterLabel:
+    label = CounterLabel(widest, 12)
     label.setToolTip(tip)
-    label.setMinimumWidth(label.fontMetrics().horizontalAdvance(widest) + 12)
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     return label
 
