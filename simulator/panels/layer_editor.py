@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
 from engine import LayerSpec
-from simulator.panels.forms import ErrorLabel, with_error
+from simulator.panels.forms import ErrorLabel, set_tooltip, with_error
 
 
 class LayerEditor(QWidget):
@@ -39,7 +39,7 @@ class LayerEditor(QWidget):
         for name, (widget, tip) in self.fields.items():
             is_locked = locked(name)
             widget.setEnabled(not is_locked)
-            widget.setToolTip(f"🔒 Locked by the teacher\n{tip}" if is_locked else tip)
+            set_tooltip(widget, f"🔒 Locked by the teacher\n{tip}" if is_locked else tip)
 
     def show_error(self, field: str, text: str) -> None:
         self.errors[field].show_error(text)
