@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer
+from PySide6.QtCore import QRect, QSignalBlocker, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QStyle,
+    QStyleOptionSlider,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -268,6 +269,44 @@ class TransportBar(QWidget):
         return self.dialog
 
 
+class QuietSlider(QSlider):
+    """A slider whose :meth:`set_state` repaints it only when its handle moves on screen.
+
+    While training, the timeline's range grows every frame and its handle stays at the right end: a
+    plain slider would repaint itself every frame for nothing.
+    """
+
+    def __init__(self, orientation: Qt.Orientation, parent: QWidget | None = None) -> None:
+        super().__init__(orientation, parent)
+        self._quiet = False
+
+    def handle_rect(self) -> QRect:
+        """Where the handle is drawn for the current range and value."""
+        option = QStyleOptionSlider()
+        self.initStyleOption(option)
+        return self.style().subControlRect(
+            QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, self
+        )
+
+    def set_state(self, minimum: int, maximum: int, value: int, page_step: int) -> None:
+        """Set range, value and page step (signals blocked); repaint only if the picture changed."""
+        before = self.handle_rect()
+        self._quiet = True
+        try:
+            with QSignalBlocker(self):
+                self.setRange(minimum, maximum)
+                self.setValue(value)
+                self.setPageStep(page_step)
+        finally:
+            self._quiet = False
+        if self.tickPosition() != QSlider.TickPosition.NoTicks or self.handle_rect() != before:
+            self.update()
+
+    def sliderChange(self, change: QSlider.SliderChange) -> None:  # noqa: N802 - Qt's name
+        if not self._quiet:
+            super().sliderChange(change)
+
+
 class TimelineSlider(QWidget):
     """A slider over the steps of this run: release it on an earlier step to go back there exactly.
 
@@ -283,7 +322,7 @@ class TimelineSlider(QWidget):
         self._furthest = 0
         self._settings = None
         self._generation = runner.generation
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = QuietSlider(Qt.Orientation.Horizontal)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows are the step shortcuts
         self.slider.setToolTip(
             "Timeline: drag back to any earlier step of this run and release to go there exactly; "
@@ -329,10 +368,8 @@ class TimelineSlider(QWidget):
             self._set_range(step, earliest)
 
     def _set_range(self, step: int, earliest: int | None) -> None:
-        with QSignalBlocker(self.slider):
-            self.slider.setRange(earliest if earliest is not None else 0, self._furthest)
-            self.slider.setValue(step)
-            self.slider.setPageStep(max(1, self._furthest // 20))
+        low = earliest if earliest is not None else 0
+        self.slider.set_state(low, self._furthest, step, max(1, self._furthest // 20))
         self._show(step)
 
     def _show(self, target: int) -> None:
