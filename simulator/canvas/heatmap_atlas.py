@@ -78,7 +78,27 @@ def _shading_tables(size: int = TILE) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return outside, shaded, kind.ravel(), table
 
 
+@functools.cache
+def _pixel_table(size: int = TILE) -> tuple[np.ndarray, np.ndarray]:
+    """``(pixel_class, table)``: the premultiplied ARGB of tile pixel ``j`` in colour ``c`` is
+    ``table[pixel_class[j], c]``, so shading a frame is one lookup. Class 0 is inside the disc (the colour
+    itself), class 1 outside it (transparent), and 2 + k the shaded class k of ``_shading_tables``."""
+    outside, shaded, kind, shading = _shading_tables(size)
+    pixel_class = np.zeros(size * size, np.intp)
+    pixel_class[outside] = 1
+    pixel_class[shaded] = 2 + kind
+    table = np.concatenate([_COLOURS[None], np.zeros((1, _COLOURS.size), np.uint32), shading])
+    return pixel_class, table
+
+
 _COLOURS = np.append(LUT, np.uint32(0xFFFFFFFF))
+
+
+@functools.cache
+def _nearest_points(g: int, tile: int) -> np.ndarray:
+    """Flat indices, in a row-major G × G grid, of the point nearest each pixel centre of a tile."""
+    idx = ((np.arange(tile) + 0.5) * g / tile).astype(np.intp)
+    return (idx[:, None] * g + idx[None, :]).ravel()
 
 
 def reduce_plane(plane: np.ndarray, tile: int = TILE) -> np.ndarray:
@@ -86,8 +106,10 @@ def reduce_plane(plane: np.ndarray, tile: int = TILE) -> np.ndarray:
     nearest each tile pixel's centre."""
     g = plane.shape[0]
     if g % tile:
-        idx = ((np.arange(tile) + 0.5) * g / tile).astype(np.intp)
-        return np.ascontiguousarray(plane[np.ix_(idx, idx)], np.float32)
+        rows = _nearest_points(g, tile)  # one gather of whole rows of the flattened plane
+        rest = plane.shape[2:]
+        picked = plane.reshape(g * g, *rest).take(rows, axis=0)
+        return picked.reshape(tile, tile, *rest).astype(np.float32, copy=False)
     f = g // tile
     total = np.zeros((tile, tile) + plane.shape[2:], np.float32)
     for dy in range(f):  # f² strided adds: far quicker than a mean over a reshaped, strided view
@@ -174,20 +196,20 @@ class HeatmapAtlas:
             k = self._first[layer_id]
             reduced = reduce_plane(values, size)  # reduce first: a tile has far fewer pixels than the plane
             if layer_id in normalise:
-                scale = np.maximum(np.abs(values.reshape(-1, width)).max(axis=0), 1e-12)
+                # largest |value| of each unit: over rows first (wide rows reduce far faster than a
+                # reduction down a narrow (G·G, width) column), then over the columns left
+                rows_max = np.abs(values.reshape(values.shape[0], -1)).max(axis=0)
+                scale = np.maximum(rows_max.reshape(-1, width).max(axis=0), 1e-12)
                 reduced = reduced / scale
                 self._scale[layer_id] = scale
             else:
                 self._scale.pop(layer_id, None)
             tiles[:, :, k : k + width] = reduced
             known[k : k + width] = True
-        outside, shaded, kind, table = _shading_tables(size)
+        pixel_class, table = _pixel_table(size)
         idx = lut_index(tiles.transpose(2, 0, 1)).reshape(n, size * size)
         idx[~known] = BLANK
-        pix = _COLOURS[idx]
-        pix[:, shaded] = table[kind, idx[:, shaded]]  # outline ring and soft edge, premultiplied
-        pix[:, outside] = 0
-        pix = pix.reshape(n, size, size)
+        pix = table[pixel_class, idx].reshape(n, size, size)  # discs, outline rings, soft edges
         height = self._height
         sheet = np.zeros((len(self.layers), height // pitch, pitch, size), np.uint32)
         pad = (pitch - size) // 2
