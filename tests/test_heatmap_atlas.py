@@ -18,10 +18,16 @@ pytestmark = pytest.mark.gui  # QImage
 
 
 def plain_tiles(values: np.ndarray, size: int, limit: np.ndarray | float = 1.0) -> np.ndarray:
-    """(n, size, size) premultiplied ARGB: nearest grid point per pixel, coloured, then shaded."""
+    """(n, size, size) premultiplied ARGB: each pixel the mean of its block of grid points when the
+    tile divides the grid, else the nearest grid point, coloured, then shaded."""
     g = values.shape[0]
-    idx = ((np.arange(size) + 0.5) * g / size).astype(int)
-    reduced = values[idx][:, idx].astype(np.float32) / np.asarray(limit, np.float32)
+    if g % size == 0:
+        f = g // size
+        reduced = values.reshape(size, f, size, f, -1).mean(axis=(1, 3))
+    else:
+        idx = ((np.arange(size) + 0.5) * g / size).astype(int)
+        reduced = values[idx][:, idx]
+    reduced = reduced.astype(np.float32) / np.asarray(limit, np.float32)
     return shaded_discs(lut_index(reduced.transpose(2, 0, 1)).reshape(values.shape[2], -1), size)
 
 
@@ -34,14 +40,22 @@ def shaded_discs(colour_index: np.ndarray, size: int) -> np.ndarray:
     return pixels.reshape(-1, size, size)
 
 
-@pytest.mark.parametrize("size", [12, 16, 24, 32])  # sizes that do not divide the 100-point grid
-def test_tiles_are_the_nearest_points_coloured_and_shaded(size):
+def unit_major(values: np.ndarray) -> np.ndarray:
+    """The same (G, G, w) values laid out unit after unit, as the compiled plane pass returns them."""
+    return np.ascontiguousarray(values.transpose(2, 0, 1)).transpose(1, 2, 0)
+
+
+@pytest.mark.parametrize("layout", ["point after point", "unit after unit"])
+@pytest.mark.parametrize("size", [12, 16, 20, 24, 32])
+def test_tiles_are_the_reduced_plane_coloured_and_shaded(size, layout):
     rng = np.random.default_rng(size)
     plane = {
         "input": rng.normal(0.0, 3.0, (100, 100, 2)),
         "dense_1": np.tanh(rng.normal(size=(100, 100, 3))).astype(np.float32),
         "dense_2": np.tanh(rng.normal(size=(100, 100, 1))),
     }
+    if layout == "unit after unit":
+        plane = {k: unit_major(v) for k, v in plane.items()}
     atlas = HeatmapAtlas()
     atlas.set_layers([("input", 2), ("dense_1", 3), ("dense_2", 1), ("missing", 2)])
     atlas.update(plane, {"input"}, size)

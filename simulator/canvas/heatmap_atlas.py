@@ -118,6 +118,31 @@ def reduce_plane(plane: np.ndarray, tile: int = TILE) -> np.ndarray:
     return total * (1.0 / (f * f))
 
 
+def _reduce_units(plane: np.ndarray, tile: int) -> np.ndarray:
+    """(G, G, w) → (w, tile · tile) float32, as ``reduce_plane`` reduces it: one row of tile pixels per
+    unit. The plane pass lays each unit's G × G values out together, so picking the nearest points is
+    then one gather along contiguous rows."""
+    g, width = plane.shape[0], plane.shape[2]
+    if g % tile == 0:
+        return reduce_plane(plane, tile).reshape(tile * tile, width).T
+    points = _nearest_points(g, tile)
+    units = plane.transpose(2, 0, 1)
+    if units.flags.c_contiguous:  # unit after unit, as the plane pass lays it out
+        picked = units.reshape(width, g * g).take(points, axis=1)
+    else:  # point after point
+        picked = plane.reshape(g * g, width).take(points, axis=0).T
+    return picked.astype(np.float32, copy=False)
+
+
+def _unit_abs_max(plane: np.ndarray) -> np.ndarray:
+    """(G, G, w) → (w,): each unit's largest |value|, reduced along whichever axes lie contiguous."""
+    units = plane.transpose(2, 0, 1)
+    if units.flags.c_contiguous:
+        return np.abs(units).max(axis=(1, 2))
+    rows_max = np.abs(plane.reshape(plane.shape[0], -1)).max(axis=0)  # wide rows first: far quicker
+    return rows_max.reshape(-1, plane.shape[2]).max(axis=0)
+
+
 class HeatmapAtlas:
     """Tiles for the units of some layers: a column image per layer, one tile per unit, one buffer."""
 
@@ -187,27 +212,24 @@ class HeatmapAtlas:
             self.columns = {}
             return
         size, pitch = self.tile, pitch_for(self.tile)
-        tiles = np.zeros((size, size, n), np.float32)
+        tiles = np.zeros((n, size * size), np.float32)
         known = np.zeros(n, bool)
         for layer_id, width in self.layers:
             values = plane.get(layer_id)
             if values is None or values.ndim != 3 or values.shape[2] != width or values.shape[0] < 1:
                 continue
             k = self._first[layer_id]
-            reduced = reduce_plane(values, size)  # reduce first: a tile has far fewer pixels than the plane
+            reduced = _reduce_units(values, size)  # a tile has far fewer pixels than the plane points
+            tiles[k : k + width] = reduced
             if layer_id in normalise:
-                # largest |value| of each unit: over rows first (wide rows reduce far faster than a
-                # reduction down a narrow (G·G, width) column), then over the columns left
-                rows_max = np.abs(values.reshape(values.shape[0], -1)).max(axis=0)
-                scale = np.maximum(rows_max.reshape(-1, width).max(axis=0), 1e-12)
-                reduced = reduced / scale
+                scale = np.maximum(_unit_abs_max(values), 1e-12)
+                tiles[k : k + width] = reduced / scale[:, None]
                 self._scale[layer_id] = scale
             else:
                 self._scale.pop(layer_id, None)
-            tiles[:, :, k : k + width] = reduced
             known[k : k + width] = True
         pixel_class, table = _pixel_table(size)
-        idx = lut_index(tiles.transpose(2, 0, 1)).reshape(n, size * size)
+        idx = lut_index(tiles)
         idx[~known] = BLANK
         pix = table[pixel_class, idx].reshape(n, size, size)  # discs, outline rings, soft edges
         height = self._height
