@@ -112,8 +112,11 @@ class TeacherControls(QObject):
 
         self.controller.selection_changed.connect(self._update_actions)
         runner = window.runner
-        for signal in (runner.busy_changed, runner.updated, runner.playing_changed):
+        for signal in (runner.busy_changed, runner.playing_changed):
             signal.connect(self.enforce)  # the window enables some of these again after training
+        # every frame only the locked controls' widgets are checked: the field locks of the training
+        # panel and the inspector change with the locks and the teacher mode, not with training
+        runner.updated.connect(self._enforce_targets)
         window.canvas.viewport().installEventFilter(self)
         window.canvas.installEventFilter(self)
         self._update_actions()
@@ -193,6 +196,15 @@ class TeacherControls(QObject):
 
     def enforce(self, *_args) -> None:
         """Disable the locked controls' widgets (not in teacher mode); enable what was unlocked."""
+        self._enforce_targets()
+        panel = getattr(self.window, "training_panel", None)
+        if panel is not None and hasattr(panel, "apply_locks"):
+            panel.apply_locks()  # single training settings locked by name ("training.batch_size")
+        inspector = getattr(self.window, "inspector", None)
+        if inspector is not None:
+            inspector.refresh()  # layer parameters locked by name ("dense_1.units")
+
+    def _enforce_targets(self, *_args) -> None:
         wanted = [] if self.controller.teacher_mode else self._targets()
         for target in self._disabled:
             if not any(target is w for w in wanted):
@@ -201,12 +213,6 @@ class TeacherControls(QObject):
             if target.isEnabled():
                 target.setEnabled(False)
         self._disabled = wanted
-        panel = getattr(self.window, "training_panel", None)
-        if panel is not None and hasattr(panel, "apply_locks"):
-            panel.apply_locks()  # single training settings locked by name ("training.batch_size")
-        inspector = getattr(self.window, "inspector", None)
-        if inspector is not None:
-            inspector.refresh()  # layer parameters locked by name ("dense_1.units")
 
     def _targets(self) -> list:
         found: list = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer
+from PySide6.QtCore import QRect, QSignalBlocker, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QStyle,
+    QStyleOptionSlider,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -215,8 +216,8 @@ class TransportBar(QWidget):
     def refresh(self) -> None:
         """Show the trainer's step and epoch."""
         t = self.runner.trainer
-        self.step_label.setText(f"Step {t.step_count:,}")
-        self.epoch_label.setText(f"Epoch {t.epoch:,}")
+        self.step_label.show_text(f"Step {t.step_count:,}")
+        self.epoch_label.show_text(f"Epoch {t.epoch:,}")
         self.step_back_action.setEnabled(
             not self.runner.is_busy and (t.step_count > 0 or self.runner.walking)
         )
@@ -268,6 +269,44 @@ class TransportBar(QWidget):
         return self.dialog
 
 
+class QuietSlider(QSlider):
+    """A slider whose :meth:`set_state` repaints it only when its handle moves on screen.
+
+    While training, the timeline's range grows every frame and its handle stays at the right end: a
+    plain slider would repaint itself every frame for nothing.
+    """
+
+    def __init__(self, orientation: Qt.Orientation, parent: QWidget | None = None) -> None:
+        super().__init__(orientation, parent)
+        self._quiet = False
+
+    def handle_rect(self) -> QRect:
+        """Where the handle is drawn for the current range and value."""
+        option = QStyleOptionSlider()
+        self.initStyleOption(option)
+        return self.style().subControlRect(
+            QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, self
+        )
+
+    def set_state(self, minimum: int, maximum: int, value: int, page_step: int) -> None:
+        """Set range, value and page step (signals blocked); repaint only if the picture changed."""
+        before = self.handle_rect()
+        self._quiet = True
+        try:
+            with QSignalBlocker(self):
+                self.setRange(minimum, maximum)
+                self.setValue(value)
+                self.setPageStep(page_step)
+        finally:
+            self._quiet = False
+        if self.tickPosition() != QSlider.TickPosition.NoTicks or self.handle_rect() != before:
+            self.update()
+
+    def sliderChange(self, change: QSlider.SliderChange) -> None:  # noqa: N802 - Qt's name
+        if not self._quiet:
+            super().sliderChange(change)
+
+
 class TimelineSlider(QWidget):
     """A slider over the steps of this run: release it on an earlier step to go back there exactly.
 
@@ -283,15 +322,14 @@ class TimelineSlider(QWidget):
         self._furthest = 0
         self._settings = None
         self._generation = runner.generation
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = QuietSlider(Qt.Orientation.Horizontal)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows are the step shortcuts
         self.slider.setToolTip(
             "Timeline: drag back to any earlier step of this run and release to go there exactly; "
             "training on from there replays the same steps. Drag right to train forward again."
         )
-        self.label = QLabel()
+        self.label = CounterLabel("Step 000,000 of 000,000", 8)
         self.label.setToolTip("The step shown now, and the furthest step this run has reached")
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Step 000,000 of 000,000") + 8)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
@@ -330,10 +368,8 @@ class TimelineSlider(QWidget):
             self._set_range(step, earliest)
 
     def _set_range(self, step: int, earliest: int | None) -> None:
-        with QSignalBlocker(self.slider):
-            self.slider.setRange(earliest if earliest is not None else 0, self._furthest)
-            self.slider.setValue(step)
-            self.slider.setPageStep(max(1, self._furthest // 20))
+        low = earliest if earliest is not None else 0
+        self.slider.set_state(low, self._furthest, step, max(1, self._furthest // 20))
         self._show(step)
 
     def _show(self, target: int) -> None:
@@ -344,7 +380,7 @@ class TimelineSlider(QWidget):
             text = f"← step {target:,} (release)"
         else:
             text = f"→ step {target:,} (release)"
-        self.label.setText(text)
+        self.label.show_text(text)
 
     def _on_pressed(self) -> None:
         t = self.runner.trainer
@@ -488,10 +524,30 @@ def _separator() -> QFrame:
     return line
 
 
-def _counter(widest: str, tip: str) -> QLabel:
-    label = QLabel()
+class CounterLabel(QLabel):
+    """A label whose text changes with every frame while training. Its size is fixed, so a new number
+    only repaints it, where a label sized by its text would lay the whole window out again each frame;
+    it widens (one layout) when a number needs more room than it has."""
+
+    def __init__(self, widest: str, padding: int, parent: QWidget | None = None) -> None:
+        super().__init__(widest, parent)
+        self._padding = padding
+        self.setFixedSize(self.fontMetrics().horizontalAdvance(widest) + padding, self.sizeHint().height())
+        self.setText("")
+
+    def show_text(self, text: str) -> None:
+        """Show ``text``; nothing happens when it is shown already."""
+        if text == self.text():
+            return
+        needed = self.fontMetrics().horizontalAdvance(text) + self._padding
+        if needed > self.minimumWidth():
+            self.setFixedWidth(needed)
+        self.setText(text)
+
+
+def _counter(widest: str, tip: str) -> CounterLabel:
+    label = CounterLabel(widest, 12)
     label.setToolTip(tip)
-    label.setMinimumWidth(label.fontMetrics().horizontalAdvance(widest) + 12)
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     return label
 

@@ -78,7 +78,27 @@ def _shading_tables(size: int = TILE) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return outside, shaded, kind.ravel(), table
 
 
+@functools.cache
+def _pixel_table(size: int = TILE) -> tuple[np.ndarray, np.ndarray]:
+    """``(pixel_class, table)``: the premultiplied ARGB of tile pixel ``j`` in colour ``c`` is
+    ``table[pixel_class[j], c]``, so shading a frame is one lookup. Class 0 is inside the disc (the colour
+    itself), class 1 outside it (transparent), and 2 + k the shaded class k of ``_shading_tables``."""
+    outside, shaded, kind, shading = _shading_tables(size)
+    pixel_class = np.zeros(size * size, np.intp)
+    pixel_class[outside] = 1
+    pixel_class[shaded] = 2 + kind
+    table = np.concatenate([_COLOURS[None], np.zeros((1, _COLOURS.size), np.uint32), shading])
+    return pixel_class, table
+
+
 _COLOURS = np.append(LUT, np.uint32(0xFFFFFFFF))
+
+
+@functools.cache
+def _nearest_points(g: int, tile: int) -> np.ndarray:
+    """Flat indices, in a row-major G × G grid, of the point nearest each pixel centre of a tile."""
+    idx = ((np.arange(tile) + 0.5) * g / tile).astype(np.intp)
+    return (idx[:, None] * g + idx[None, :]).ravel()
 
 
 def reduce_plane(plane: np.ndarray, tile: int = TILE) -> np.ndarray:
@@ -86,14 +106,41 @@ def reduce_plane(plane: np.ndarray, tile: int = TILE) -> np.ndarray:
     nearest each tile pixel's centre."""
     g = plane.shape[0]
     if g % tile:
-        idx = ((np.arange(tile) + 0.5) * g / tile).astype(np.intp)
-        return np.ascontiguousarray(plane[np.ix_(idx, idx)], np.float32)
+        rows = _nearest_points(g, tile)  # one gather of whole rows of the flattened plane
+        rest = plane.shape[2:]
+        picked = plane.reshape(g * g, *rest).take(rows, axis=0)
+        return picked.reshape(tile, tile, *rest).astype(np.float32, copy=False)
     f = g // tile
     total = np.zeros((tile, tile) + plane.shape[2:], np.float32)
     for dy in range(f):  # f² strided adds: far quicker than a mean over a reshaped, strided view
         for dx in range(f):
             total += plane[dy::f, dx::f]
     return total * (1.0 / (f * f))
+
+
+def _reduce_units(plane: np.ndarray, tile: int) -> np.ndarray:
+    """(G, G, w) → (w, tile · tile) float32, as ``reduce_plane`` reduces it: one row of tile pixels per
+    unit. The plane pass lays each unit's G × G values out together, so picking the nearest points is
+    then one gather along contiguous rows."""
+    g, width = plane.shape[0], plane.shape[2]
+    if g % tile == 0:
+        return reduce_plane(plane, tile).reshape(tile * tile, width).T
+    points = _nearest_points(g, tile)
+    units = plane.transpose(2, 0, 1)
+    if units.flags.c_contiguous:  # unit after unit, as the plane pass lays it out
+        picked = units.reshape(width, g * g).take(points, axis=1)
+    else:  # point after point
+        picked = plane.reshape(g * g, width).take(points, axis=0).T
+    return picked.astype(np.float32, copy=False)
+
+
+def _unit_abs_max(plane: np.ndarray) -> np.ndarray:
+    """(G, G, w) → (w,): each unit's largest |value|, reduced along whichever axes lie contiguous."""
+    units = plane.transpose(2, 0, 1)
+    if units.flags.c_contiguous:
+        return np.abs(units).max(axis=(1, 2))
+    rows_max = np.abs(plane.reshape(plane.shape[0], -1)).max(axis=0)  # wide rows first: far quicker
+    return rows_max.reshape(-1, plane.shape[2]).max(axis=0)
 
 
 class HeatmapAtlas:
@@ -165,29 +212,26 @@ class HeatmapAtlas:
             self.columns = {}
             return
         size, pitch = self.tile, pitch_for(self.tile)
-        tiles = np.zeros((size, size, n), np.float32)
+        tiles = np.zeros((n, size * size), np.float32)
         known = np.zeros(n, bool)
         for layer_id, width in self.layers:
             values = plane.get(layer_id)
             if values is None or values.ndim != 3 or values.shape[2] != width or values.shape[0] < 1:
                 continue
             k = self._first[layer_id]
-            reduced = reduce_plane(values, size)  # reduce first: a tile has far fewer pixels than the plane
+            reduced = _reduce_units(values, size)  # a tile has far fewer pixels than the plane points
+            tiles[k : k + width] = reduced
             if layer_id in normalise:
-                scale = np.maximum(np.abs(values.reshape(-1, width)).max(axis=0), 1e-12)
-                reduced = reduced / scale
+                scale = np.maximum(_unit_abs_max(values), 1e-12)
+                tiles[k : k + width] = reduced / scale[:, None]
                 self._scale[layer_id] = scale
             else:
                 self._scale.pop(layer_id, None)
-            tiles[:, :, k : k + width] = reduced
             known[k : k + width] = True
-        outside, shaded, kind, table = _shading_tables(size)
-        idx = lut_index(tiles.transpose(2, 0, 1)).reshape(n, size * size)
+        pixel_class, table = _pixel_table(size)
+        idx = lut_index(tiles)
         idx[~known] = BLANK
-        pix = _COLOURS[idx]
-        pix[:, shaded] = table[kind, idx[:, shaded]]  # outline ring and soft edge, premultiplied
-        pix[:, outside] = 0
-        pix = pix.reshape(n, size, size)
+        pix = table[pixel_class, idx].reshape(n, size, size)  # discs, outline rings, soft edges
         height = self._height
         sheet = np.zeros((len(self.layers), height // pitch, pitch, size), np.uint32)
         pad = (pitch - size) // 2

@@ -34,6 +34,7 @@ class _RangeText(QGraphicsItem):
         super().__init__(parent)
         self.text = ""
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # repainted when the text changes
 
     def boundingRect(self) -> QRectF:
         return RANGE_RECT

@@ -45,6 +45,7 @@ class LinkItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
         self.setZValue(-2)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # it changes far less than a frame
         self.setToolTip(f"Link {source} → {target}: click to select it, Delete to remove it")
 
     def set_under_weights(self, under: bool) -> None:
@@ -63,6 +64,7 @@ class LinkItem(QGraphicsItem):
         stroker = QPainterPathStroker()
         stroker.setWidth(max(10.0, self.width + 6))
         self._shape = stroker.createStroke(self._path)
+        self.update()  # draw the cached curve again
 
     def boundingRect(self) -> QRectF:
         m = max(6.0, self.width)

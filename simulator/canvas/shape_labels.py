@@ -52,6 +52,7 @@ class ShapeLabelsItem(QGraphicsItem):
         super().__init__()
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(-1)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # text costs most in a frame
         self.shapes: dict[str, tuple[int, ...]] = {}
         self.labels: dict[tuple[str, str], tuple[str, QRectF]] = {}  # (source, target) → (text, rect)
         self._bounds = QRectF()
@@ -80,6 +81,7 @@ class ShapeLabelsItem(QGraphicsItem):
         for _, rect in labels.values():
             bounds = bounds.united(rect)
         self._bounds = bounds
+        self.update()  # draw the cached labels again
 
     def text(self, source: str, target: str) -> str | None:
         """The label on the link ``source → target``, or None."""

@@ -12,8 +12,13 @@ MAX_TICK_NAMES = 16
 
 
 def cache_static(plot: pg.PlotItem) -> None:
-    """Paint axes and titles from a pixmap until they change: an image update then costs far less."""
-    for item in [plot.titleLabel, *(plot.getAxis(name) for name in ("left", "bottom", "right", "top"))]:
+    """Paint axes and titles from a pixmap until they change: an image update then costs far less.
+
+    A title's and an axis label's text are child items, painted apart from their parents' cache.
+    """
+    axes = [plot.getAxis(name) for name in ("left", "bottom", "right", "top")]
+    texts = [plot.titleLabel.item, *(axis.label for axis in axes)]
+    for item in [plot.titleLabel, *axes, *texts]:
         item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 

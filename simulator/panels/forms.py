@@ -149,6 +149,12 @@ def labelled(form: QFormLayout, text: str, field: QWidget, tip: str) -> QLabel:
     return label
 
 
+def set_tooltip(widget: QWidget, tip: str) -> None:
+    """Give ``widget`` the tooltip ``tip`` unless it has it already (a change posts an event to it)."""
+    if widget.toolTip() != tip:
+        widget.setToolTip(tip)
+
+
 def set_item_enabled(combo: QComboBox, index: int, enabled: bool, tip: str) -> None:
     """Enable or grey out one entry of ``combo`` (its model must be a QStandardItemModel)."""
     model = combo.model()

@@ -29,6 +29,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QShowEvent, QTransform
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QGraphicsItem,
     QGraphicsView,
     QHBoxLayout,
     QLabel,
@@ -411,6 +412,7 @@ class LayerDetailPanel(QWidget):
             item.setTransform(QTransform.fromScale(1.0, strip[1]))
         note = pg.TextItem("", color="#5f6368", anchor=(0.5, 0.5), ensureInBounds=True)
         note.setFont(QFont(self.font().family(), 8))
+        note.textItem.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # redrawn with the image
         note.setVisible(False)
         plot.addItem(note, ignoreBounds=True)
         self.matrices[key] = _Matrix(plot, item, note, title, row_label)

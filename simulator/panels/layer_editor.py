@@ -18,6 +18,7 @@ from simulator.panels.forms import (
     InitializerEditor,
     NumberField,
     activation_combo,
+    set_tooltip,
     with_error,
     write_quietly,
 )
@@ -51,7 +52,7 @@ class LayerEditor(QWidget):
         for name, (widget, tip) in self.fields.items():
             is_locked = locked(name)
             widget.setEnabled(not is_locked)
-            widget.setToolTip(f"🔒 Locked by the teacher\n{tip}" if is_locked else tip)
+            set_tooltip(widget, f"🔒 Locked by the teacher\n{tip}" if is_locked else tip)
 
     def show_error(self, field: str, text: str) -> None:
         self.errors[field].show_error(text)

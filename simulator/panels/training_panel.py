@@ -23,6 +23,7 @@ from simulator.panels.forms import (
     NumberField,
     note_label,
     set_item_enabled,
+    set_tooltip,
     with_error,
     write_quietly,
 )
@@ -304,7 +305,7 @@ class TrainingPanel(QWidget):
             else:
                 widget.setEnabled(not lock)
             tip = self._tips[key]
-            widget.setToolTip(f"{tip}\n{LOCK_NOTE} ({lock})" if lock else tip)
+            set_tooltip(widget, f"{tip}\n{LOCK_NOTE} ({lock})" if lock else tip)
 
     # ------------------------------------------------------------------------------- editing
     def _build_optimizer(self) -> Optimizer:
