@@ -14,10 +14,8 @@ browser.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
-from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -36,10 +34,9 @@ from engine import Activation, Dense, Trainer, metrics
 from simulator.controller import SceneController
 from simulator.panels.cell_images import CellImages
 from simulator.panels.colormaps import argb_lut, sequential
+from simulator.panels.throttle import CostThrottle
 
 TEXT = "#3c4043"
-MIN_INTERVAL = 0.1
-WORK_SHARE = 0.1  # at most this share of the time goes to recomputing
 SPLITS = (("Test set", "test"), ("Training set", "train"))
 COUNT_LUT = argb_lut(sequential())
 
@@ -202,12 +199,8 @@ class ConfusionPanel(QWidget):
         self.classes: tuple[np.ndarray, np.ndarray] | None = None  # (true, predicted) of the split shown
         self.listed = np.zeros(0, np.int64)
         self.report: dict | None = None
-        self._key: tuple | None = None
-        self._next = 0.0
         self._dirty = True
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.refresh)
+        self._throttle = CostThrottle(self, self.refresh)
 
         title = QLabel("<b>Confusion matrix</b>")
         title.setToolTip("How often each true class is given each predicted class")
@@ -302,23 +295,11 @@ class ConfusionPanel(QWidget):
         if trainer.data.task != "classification":
             return
         key = (id(trainer), id(trainer.model), trainer.step_count, self.split)
-        if key == self._key:
-            return
-        wait = self._next - time.perf_counter()
-        if wait > 0:
-            if not self._timer.isActive():
-                self._timer.start(int(wait * 1000) + 1)
-            return
-        start = time.perf_counter()
-        self._key = key
-        self._dirty = False
-        self._compute(trainer)
-        cost = time.perf_counter() - start
-        self._next = time.perf_counter() + max(MIN_INTERVAL, cost / WORK_SHARE)
+        if self._throttle.run(key, lambda: self._compute(trainer)):
+            self._dirty = False
 
     def _force(self) -> None:
-        self._key = None
-        self._next = 0.0
+        self._throttle.forget()
         self.refresh()
 
     def _on_trainer_changed(self) -> None:

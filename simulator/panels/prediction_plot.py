@@ -9,21 +9,18 @@ than keeps that work under about a tenth of the time; the last state after train
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine import Trainer, metrics
 from simulator.controller import SceneController
+from simulator.panels.throttle import CostThrottle
 
 TEXT = "#3c4043"
 POINT_COLOUR = "#0877bd"
-MIN_INTERVAL = 0.1
-WORK_SHARE = 0.1
 SPLITS = (("Test set", "test"), ("Training set", "train"))
 
 
@@ -40,13 +37,9 @@ class PredictionPanel(QWidget):
         self.scores: dict[str, float] = {}
         self.targets = np.zeros((0, 1))
         self.predictions = np.zeros((0, 1))
-        self._key: tuple | None = None
-        self._next = 0.0
         self._dirty = True
         self._range: tuple[float, float] | None = None
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.refresh)
+        self._throttle = CostThrottle(self, self.refresh)
 
         title = QLabel("<b>Predicted vs target</b>")
         title.setToolTip("Each dot is one point: its target across, the network's prediction up")
@@ -128,23 +121,11 @@ class PredictionPanel(QWidget):
             self.split,
             self.output_menu.currentIndex(),
         )
-        if key == self._key:
-            return
-        wait = self._next - time.perf_counter()
-        if wait > 0:
-            if not self._timer.isActive():
-                self._timer.start(int(wait * 1000) + 1)
-            return
-        start = time.perf_counter()
-        self._key = key
-        self._dirty = False
-        self._compute(trainer)
-        cost = time.perf_counter() - start
-        self._next = time.perf_counter() + max(MIN_INTERVAL, cost / WORK_SHARE)
+        if self._throttle.run(key, lambda: self._compute(trainer)):
+            self._dirty = False
 
     def _force(self) -> None:
-        self._key = None
-        self._next = 0.0
+        self._throttle.forget()
         self._range = None
         self.refresh()
 
