@@ -12,15 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from engine.activations import DEFAULT_LEAKY_ALPHA, activation_code
+from engine.activations import DEFAULT_LEAKY_ALPHA
 from engine.errors import ConfigError
-from engine.initializers import GlorotUniform, Initializer, Zeros, initializer_from_config
+from engine.initializers import GlorotUniform, Initializer, Zeros
 from engine.layers import (
     LayerSpec,
     Shape,
     ShapeError,
     _check_int,
     check_shape,
+    check_weighted,
     register_layer,
     shape_size,
 )
@@ -113,15 +114,11 @@ class Conv2D(LayerSpec):
         object.__setattr__(self, "stride", _pair("Conv2D", "stride", self.stride))
         if self.padding not in PADDINGS:
             raise ConfigError(f"Conv2D needs padding 'valid' or 'same'. Received: padding={self.padding!r}")
-        activation_code(self.activation)
+        check_weighted(self)
         if self.activation == "softmax":
             raise ConfigError(
                 "Conv2D cannot use softmax, which needs a flat vector: add Flatten and a Dense softmax layer"
             )
-        if not isinstance(self.use_bias, bool):
-            raise ConfigError(f"Conv2D needs use_bias to be true or false. Received: {self.use_bias!r}")
-        object.__setattr__(self, "kernel_init", initializer_from_config(self.kernel_init))
-        object.__setattr__(self, "bias_init", initializer_from_config(self.bias_init))
 
     def geometry(self, shape: Shape) -> Geometry:
         return window_geometry("Conv2D", shape, self.filters, self.kernel_size, self.stride, self.padding)

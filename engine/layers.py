@@ -96,6 +96,18 @@ def _check_int(layer: str, name: str, value: Any, minimum: int = 1) -> None:
         )
 
 
+def check_weighted(layer: LayerSpec) -> None:
+    """Check the fields every layer with weights shares (activation, use_bias) and turn its initialiser
+    configs into initialisers."""
+    activation_code(layer.activation)
+    object.__setattr__(layer, "kernel_init", initializer_from_config(layer.kernel_init))
+    object.__setattr__(layer, "bias_init", initializer_from_config(layer.bias_init))
+    if not isinstance(layer.use_bias, bool):
+        raise ConfigError(
+            f"{layer.type_name} needs use_bias to be true or false. Received: {layer.use_bias!r}"
+        )
+
+
 def _flat(layer: str, shape: Shape) -> int:
     if len(shape) != 1:
         raise ShapeError(
@@ -181,11 +193,7 @@ class Dense(LayerSpec):
 
     def __post_init__(self) -> None:
         _check_int("Dense", "units", self.units)
-        activation_code(self.activation)
-        object.__setattr__(self, "kernel_init", initializer_from_config(self.kernel_init))
-        object.__setattr__(self, "bias_init", initializer_from_config(self.bias_init))
-        if not isinstance(self.use_bias, bool):
-            raise ConfigError(f"Dense needs use_bias to be true or false. Received: {self.use_bias!r}")
+        check_weighted(self)
 
     def infer_shape(self, inputs: list[Shape]) -> Shape:
         _flat("Dense", inputs[0])
