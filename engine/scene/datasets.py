@@ -138,7 +138,7 @@ class CsvData:
     standardize: bool = True
 
     def make(self, base_dir: Path | None = None) -> Dataset:
-        where = Path(base_dir or ".") / PurePosixPath(self.path)
+        where = _scene_path(base_dir, self.path)
         try:
             return load_csv(where, self.target, self.task, self.test_ratio, self.seed, self.standardize)
         except DataError as exc:
