@@ -112,6 +112,9 @@ def run_app(argv: Sequence[str] | None = None, scene_path: str | None = None) ->
     try:
         from PySide6.QtWidgets import QApplication
 
+        from simulator import import_check
+
+        import_check.install()  # before the ~700 modules imported after Qt (the window's, Numba's...)
         from simulator.main_window import MainWindow
     except ImportError as exc:
         print(f"nnsim: cannot load Qt: {exc}\n{install_hint()}", file=sys.stderr)

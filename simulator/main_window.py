@@ -46,7 +46,7 @@ from simulator.transport import TimelineSlider, TransportBar
 from simulator.views.decision_view import DecisionView
 from simulator.views.point_editor import PointEditor
 from simulator.warmup import PREPARING_TEXT, EngineWarmup, is_warm
-from simulator.watch_tabs import WatchTabs
+from simulator.watch_tabs import WatchTabs, import_panels
 
 ABOUT_TEXT = (  # {version} is filled in when the box opens
     "<b>nnsim {version}</b><p>A visual neural-network simulator for teaching: build a network, "
@@ -110,8 +110,9 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
         if not is_warm():  # before the widgets: the canvas then waits for the kernels instead of loading them
-            self.warmup = EngineWarmup(make_default_trainer, self)
+            self.warmup = EngineWarmup(make_default_trainer, self, preload=import_panels)
             self.warmup.finished.connect(self._on_engine_ready)
+            self.warmup.preloaded.connect(self._on_panels_imported)
             self.warmup.start(hold_s=WARMUP_HOLD_SECONDS)
         self._make_widgets()
         self._make_docks()
@@ -127,8 +128,9 @@ class MainWindow(QMainWindow):
             self._on_engine_ready("")
         self._install_classroom()  # classroom: lesson dock, Teacher menu, notes and arrows, exports
         self.files.apply_classroom()  # the scene's lesson, locks, notes and arrows
-        if not self.ready:  # the kernels load after the first frame and the watch panels (window first)
-            self.warmup.release_after_paint(self.canvas.viewport(), self._after_first_frame)
+        if not self.ready:  # the kernels load after the first frame; the watch panels are built once
+            self.watch_tabs.hold()  # the warm-up thread has imported them (pyqtgraph takes ~0.4 s)
+            self.warmup.release_after_paint(self.canvas.viewport())
 
     # ----------------------------------------------------------------------------- classroom
     def _install_classroom(self) -> None:
@@ -137,16 +139,11 @@ class MainWindow(QMainWindow):
 
         install_classroom(self)
 
-    def _after_first_frame(self) -> None:
-        """Load the kernels once the watch panels are in (or now, if they are not to be built yet): one
-        after the other, as two threads at once fight for the GIL and both finish later."""
-        if self.watch_tabs.build_pending:
-            self.watch_tabs.built.connect(self.warmup.release)
-        else:
-            self.warmup.release()
-
     # ----------------------------------------------------------------------------- watch panels
-    # Built after the window's first frame (pyqtgraph takes ~0.4 s to import), or when first asked for.
+    # Built once the warm-up thread has imported them (pyqtgraph takes ~0.4 s), or when first asked for.
+    def _on_panels_imported(self) -> None:
+        self.watch_tabs.release()
+
     curves = property(lambda self: self.watch_tabs.panel("curves"), doc="Loss and accuracy curves")
     layer_detail = property(lambda self: self.watch_tabs.panel("layer_detail"), doc="Layer heatmaps")
     confusion = property(lambda self: self.watch_tabs.panel("confusion"), doc="Confusion matrix")

@@ -21,6 +21,9 @@ from numba import njit
 
 from engine import Model
 from engine.kernels import layout as L
+from engine.kernels.quick_load import install as install_quick_load
+
+install_quick_load()  # loads from the cache without Numba's compiler set-up, as the engine's kernels do
 
 _ELEMENTWISE = (0, 1, 2, 3, 4)  # linear, relu, leaky_relu, sigmoid, tanh (engine.activations codes)
 _SUPPORTED_OPS = (L.OP_INPUT, L.OP_DENSE, L.OP_ACT, L.OP_DROPOUT)

@@ -2,8 +2,10 @@
 
 The first call of each kernel after installing compiles it (20-60 s in all); later starts load the
 compiled code from Numba's cache in well under a second. :class:`EngineWarmup` trains a throwaway
-trainer for one step along every path the window uses (the compiled ``run``, the phase-by-phase
-``step``, ``evaluate`` and ``predict``) and reports back on the GUI thread through a Qt signal. The
+trainer for one step along every path the window uses and reports back on the GUI thread through a
+Qt signal as soon as what Play and the views need is in (the compiled ``run``, the forward pass and
+the views' plane kernel); the phase-by-phase ``step`` and ``evaluate`` load after that, on the same
+thread (a Step pressed meanwhile waits for them, a tenth of a second at most with a warm cache). The
 window's own trainer is never touched from the thread.
 
 The thread also does the process's first Numba import (``engine.kernels.cpu`` is imported on first use),
@@ -27,24 +29,33 @@ PREPARING_TEXT = "Preparing the training engine (first start compiles; later sta
 
 _lock = threading.Lock()
 _warm = False
-_loading = False  # a warm-up thread has been started and has not finished
+_loading = False  # a warm-up thread has been started and the engine is not ready yet
 
 
-def warm_up(make_trainer: Callable[[], Trainer]) -> None:
-    """Run every compiled path once on a throwaway trainer; only the first call in a process does work."""
+def warm_up(make_trainer: Callable[[], Trainer], on_ready: Callable[[], None] | None = None) -> None:
+    """Run every compiled path once on a throwaway trainer; only the first call in a process does work.
+
+    ``on_ready`` is called (on this thread) once Play and the views can run without waiting: the
+    compiled training loop, the forward pass and the plane kernel are loaded. The phase-by-phase step
+    and the evaluation load after it.
+    """
     global _warm
     with _lock:
         if _warm:
+            if on_ready is not None:
+                on_ready()
             return
         trainer = make_trainer()
-        trainer.run(1)
-        trainer.step()
-        trainer.evaluate("train")
-        trainer.model.predict(np.asarray(trainer.data.x_test[:4]))
-        trainer.reset()
+        trainer.run(1)  # Play
+        trainer.model.predict(np.asarray(trainer.data.x_test[:4]))  # heatmaps and the output view
         from simulator import plane_kernel  # the views' pass over the input plane
 
         plane_kernel.load()
+        if on_ready is not None:
+            on_ready()
+        trainer.step()  # Step phase / batch
+        trainer.evaluate("train")  # curves and the test metrics
+        trainer.reset()
         _warm = True
 
 
@@ -54,7 +65,7 @@ def is_warm() -> bool:
 
 
 def engine_loading() -> bool:
-    """True while a warm-up thread loads (or compiles) the kernels.
+    """True while a warm-up thread loads (or compiles) the kernels Play and the views need.
 
     A kernel called on the GUI thread meanwhile would wait for that thread, freezing the window.
     """
@@ -64,16 +75,25 @@ def engine_loading() -> bool:
 class EngineWarmup(QObject):
     """Warms the engine up in a daemon thread and emits ``finished(message)`` on the GUI thread.
 
-    ``message`` is empty on success, or says what failed (the window stays usable: the kernels then
-    compile on first use instead). From :meth:`start` until the thread ends, :func:`engine_loading` is
-    True (unless the process is warm already): start it before building the views.
+    ``finished`` comes once the engine is ready (see :func:`warm_up`); ``message`` is empty on success,
+    or says what failed (the window stays usable: the kernels then compile on first use instead). From
+    :meth:`start` until then, :func:`engine_loading` is True (unless the process is warm already):
+    start it before building the views. After the rest of the kernels, the thread calls ``preload``
+    (imports for the views to come, which must create no Qt object) and then emits ``preloaded``.
     """
 
     finished = Signal(str)
+    preloaded = Signal()
 
-    def __init__(self, make_trainer: Callable[[], Trainer], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        make_trainer: Callable[[], Trainer],
+        parent: QObject | None = None,
+        preload: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._make_trainer = make_trainer
+        self._preload = preload
         self._thread: threading.Thread | None = None
         self._go = threading.Event()
 
@@ -87,10 +107,11 @@ class EngineWarmup(QObject):
             self._go.set()
         notifier = _Notifier()  # lives on the GUI thread; its queued signal carries the result across
         notifier.done.connect(self.finished)
+        notifier.preloaded.connect(self.preloaded)
         self._notifier = notifier
         self._thread = threading.Thread(
             target=_work,
-            args=(self._make_trainer, notifier, self._go, hold_s),
+            args=(self._make_trainer, self._preload, notifier, self._go, hold_s),
             name="nnsim-engine-warmup",
             daemon=True,
         )
@@ -129,21 +150,42 @@ class EngineWarmup(QObject):
 
 class _Notifier(QObject):
     done = Signal(str)
+    preloaded = Signal()
 
 
 def _work(
-    make_trainer: Callable[[], Trainer], notifier: _Notifier, go: threading.Event, hold_s: float
+    make_trainer: Callable[[], Trainer],
+    preload: Callable[[], None] | None,
+    notifier: _Notifier,
+    go: threading.Event,
+    hold_s: float,
 ) -> None:
-    global _loading
     go.wait(hold_s)
+    told = False
+
+    def tell(message: str) -> None:
+        global _loading
+        nonlocal told
+        _loading = False  # the views may call the kernels from now on
+        if told:  # a failure after ready (Step's kernels): they compile on first use, and say so then
+            return
+        told = True
+        try:
+            notifier.done.emit(message)
+        except RuntimeError:  # the window went away before the engine was ready
+            pass
+
     try:
-        warm_up(make_trainer)
-        message = ""
+        warm_up(make_trainer, lambda: tell(""))
+        tell("")
     except Exception as exc:  # reported in the window; the kernels then compile on first use
-        message = f"preparing the training engine failed: {exc}"
-    finally:
-        _loading = False
+        tell(f"preparing the training engine failed: {exc}")
     try:
-        notifier.done.emit(message)
-    except RuntimeError:  # the window went away before the engine was ready
+        if preload is not None:
+            preload()
+    except Exception:  # nothing lost: what was to be imported here is imported when first used
+        pass
+    try:
+        notifier.preloaded.emit()
+    except RuntimeError:  # the window went away meanwhile
         pass

@@ -4,10 +4,14 @@ The panels (curves, layer detail, confusion matrix, predicted vs target, and for
 browser and drawing pad) draw with pyqtgraph, and importing it and building them takes about 0.4 s.
 The tabs start as blank pages with their titles, so the window paints its scene without waiting;
 :meth:`WatchTabs.build` puts the panels in on the turn of the event loop after the tabs first paint
-(so after the window's first frame), or at once when a panel is asked for.
+(so after the window's first frame), or at once when a panel is asked for. A window that is still
+loading the engine's kernels holds the panels back (:meth:`WatchTabs.hold`) until they are loaded: the
+network trains and its heatmaps show first, the curves follow.
 """
 
 from __future__ import annotations
+
+import importlib
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QPaintEvent
@@ -24,6 +28,26 @@ TABS = (
     ("samples", "Samples", "An image, the network's probabilities, every layer's output"),
     ("draw", "Draw", "Draw an image yourself and watch the network classify it"),
 )
+
+
+PANEL_MODULES = (  # what building the panels imports, pyqtgraph first among them
+    "simulator.panels.curves",
+    "simulator.panels.layer_detail",
+    "simulator.panels.confusion",
+    "simulator.panels.prediction_plot",
+    "simulator.panels.sample_browser",
+    "simulator.panels.drawing_pad",
+)
+
+
+def import_panels() -> None:
+    """Import the panels' modules without building any panel.
+
+    Safe on another thread (importing them creates no Qt object), so a window can do it while it is
+    idle and then build its panels without a pause.
+    """
+    for name in PANEL_MODULES:
+        importlib.import_module(name)
 
 
 def _make_panel(name: str, controller: SceneController) -> QWidget:
@@ -68,6 +92,7 @@ class WatchTabs(QTabWidget):
         self._controller = controller
         self._panels: dict[str, QWidget] = {}
         self._soon = False
+        self._held = False
         for index, (_name, title, tip) in enumerate(TABS):
             self.addTab(QWidget(), title)
             self.setTabToolTip(index, tip)
@@ -96,9 +121,23 @@ class WatchTabs(QTabWidget):
             self._soon = True
             QTimer.singleShot(0, self, self.build)
 
+    def hold(self) -> None:
+        """Build the panels after :meth:`release` rather than after the first paint (a panel asked for
+        is still built at once)."""
+        self._held = True
+
+    def release(self) -> None:
+        """End :meth:`hold`: the panels are built on the next turn of the event loop if the tabs have
+        painted already, else after their first paint."""
+        if self._held:
+            self._held = False
+            if self.isVisible():
+                self.build_soon()
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         super().paintEvent(event)
-        self.build_soon()  # the window's first frame is being drawn: the panels follow it
+        if not self._held:
+            self.build_soon()  # the window's first frame is being drawn: the panels follow it
 
     def build(self) -> None:
         """Put the panels in place of the blank pages (once); the current tab and hidden tabs stay."""

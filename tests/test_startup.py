@@ -75,8 +75,8 @@ def test_a_new_trainer_needs_no_numba_and_trains_like_before():
 
 
 def test_the_window_shows_its_scene_before_the_kernels_load():
-    """Warm-up held back: the window is built, shown and painted, and no kernel was imported; the watch
-    panels (pyqtgraph) come after the first paint, the heatmaps once the engine is ready."""
+    """Warm-up held back: the window is built, shown and painted, and no kernel was imported; the
+    heatmaps come once the engine is ready, the watch panels (pyqtgraph) after it."""
     result = _run_python(
         f"""
         import sys, threading, time
@@ -85,9 +85,9 @@ def test_the_window_shows_its_scene_before_the_kernels_load():
 
         gate = threading.Event()
         real = warmup.warm_up
-        def held(make_trainer):
+        def held(make_trainer, on_ready=None):
             gate.wait(60)
-            real(make_trainer)
+            real(make_trainer, on_ready)
         warmup.warm_up = held
 
         from simulator.main_window import MainWindow
@@ -114,8 +114,10 @@ def test_the_window_shows_its_scene_before_the_kernels_load():
         assert window.ready and window.banner.isHidden()
         means = window.canvas.graph_scene.activity.means
         assert set(means) == set(window.trainer.model.layer_ids), "no heatmaps once the engine is ready"
-        app.processEvents()
-        assert window.watch_tabs.is_built, "the watch panels did not follow the first paint"
+        while not window.watch_tabs.is_built and time.time() < deadline:  # imported on the thread, then
+            app.processEvents()  # built here
+            time.sleep(0.005)
+        assert window.watch_tabs.is_built, "the watch panels did not follow the engine"
         assert window.watch_tabs.currentWidget() is window.curves
         print("ok")
         """
@@ -132,7 +134,7 @@ def held_warmup(monkeypatch):
 
     gate = threading.Event()
 
-    def held(make_trainer):
+    def held(make_trainer, on_ready=None):
         gate.wait(60)
 
     monkeypatch.setattr(main_window, "is_warm", lambda: False)

@@ -235,7 +235,7 @@ class DecisionView(QWidget):
         xs = (pts[:, 0] + EXTENT) * scale
         ys = (EXTENT - pts[:, 1]) * scale
         idx = np.rint((np.clip(values, -1, 1) + 1) * (0.5 * (LUT.size - 1))).astype(np.intp)
-        brushes = {int(k): _qcolor(LUT[k]) for k in np.unique(idx)}
+        brushes = {k: _qcolor(LUT[k]) for k in set(idx.tolist())}  # (np.unique would import numpy.ma)
         p.setPen(QPen(rim, max(1.0, radius / 3)))
         for x, y, k in zip(xs.tolist(), ys.tolist(), idx.tolist(), strict=True):
             p.setBrush(brushes[k])
