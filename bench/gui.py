@@ -354,15 +354,14 @@ def _startup_child(scene: str) -> int:
     drawn too. The child waits in Qt's event loop, as the application does (a polling loop would fight
     the warm-up thread for the GIL).
     """
-    import engine  # noqa: F401 - before Qt, as run_app does
+    from simulator import start_up  # as run_app does
 
+    start_up.before_qt()
     # isort: split
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from simulator import import_check
-
-    import_check.install()
+    start_up.after_qt()
     from simulator.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(["nnsim-bench"])
@@ -379,6 +378,7 @@ def _startup_child(scene: str) -> int:
     app.installEventFilter(first_paint)
     QTimer.singleShot(round(1000 * READY_TIMEOUT_S), loop.quit)
     window = MainWindow(trainer=make_trainer(scene))
+    window.watch_tabs.built.connect(start_up.finished)
     window.resize(1440, 900)
     window.show()
     loop.exec()

@@ -106,15 +106,13 @@ def run_app(argv: Sequence[str] | None = None, scene_path: str | None = None) ->
     if problem is not None:
         print(problem, file=sys.stderr)
         return 1
-    import engine  # noqa: F401 - numpy and the engine before Qt: PySide6 reads the source of every
-    # module imported after it (looking for ``from __feature__ import``), about 0.1 s for these
+    from simulator import start_up
 
+    start_up.before_qt()
     try:
         from PySide6.QtWidgets import QApplication
 
-        from simulator import import_check
-
-        import_check.install()  # before the ~700 modules imported after Qt (the window's, Numba's...)
+        start_up.after_qt()
         from simulator.main_window import MainWindow
     except ImportError as exc:
         print(f"nnsim: cannot load Qt: {exc}\n{install_hint()}", file=sys.stderr)
@@ -125,6 +123,10 @@ def run_app(argv: Sequence[str] | None = None, scene_path: str | None = None) ->
     app.setOrganizationName("nnsim")
     app.setApplicationVersion(simulator.__version__)
     window = MainWindow(scene_path=scene_path)
+    if window.watch_tabs.is_built:
+        start_up.finished()
+    else:  # the last thing start-up builds
+        window.watch_tabs.built.connect(start_up.finished)
     window.show()
     window.files.start_session()  # autosave, crash restore, and asking before unsaved work is closed
     return app.exec()

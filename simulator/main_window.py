@@ -505,9 +505,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
-        if not self._docks_sized:  # dock sizes only take once the window has its size
-            self._docks_sized = True
-            QTimer.singleShot(0, self._size_docks)
+        if not self._docks_sized:  # dock sizes take once the window has its size; set here, before the
+            self._docks_sized = True  # first frame, they cost no second layout and frame
+            self._size_docks()
 
     def _size_docks(self) -> None:
         self.resizeDocks([self.palette_dock, self.output_dock], [350, 360], Qt.Orientation.Horizontal)
