@@ -209,12 +209,7 @@ class InspectorPanel(QWidget):
         self.empty = note_label(EMPTY_TEXT)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.stack.addWidget(self.empty)
-        self.editors: dict[type[LayerSpec], LayerEditor] = {}
-        for spec_type, editor_type in EDITORS.items():
-            editor = editor_type()
-            editor.edited.connect(self._on_edited)
-            self.stack.addWidget(editor)
-            self.editors[spec_type] = editor
+        self.editors: dict[type[LayerSpec], LayerEditor] = {}  # built when first needed (editor_for)
 
         self.details = QWidget()
         details = QVBoxLayout(self.details)
@@ -242,6 +237,17 @@ class InspectorPanel(QWidget):
         self.refresh()
 
     # ------------------------------------------------------------------------------- reading
+    def editor_for(self, spec_type: type[LayerSpec]) -> LayerEditor:
+        """The editor of ``spec_type`` layers, built the first time (building all of them at start-up
+        would cost the window's first frame some 30 ms)."""
+        editor = self.editors.get(spec_type)
+        if editor is None:
+            editor = EDITORS[spec_type]()
+            editor.edited.connect(self._on_edited)
+            self.stack.addWidget(editor)
+            self.editors[spec_type] = editor
+        return editor
+
     @property
     def editor(self) -> LayerEditor | None:
         """The editor on show, or None when no layer is selected."""
@@ -275,7 +281,7 @@ class InspectorPanel(QWidget):
         self.title.setText(f"<b>{layer_id}</b> · {spec.type_name}")
         self.summary.setText(spec.summary)
         self.details.show()
-        editor = self.editors[type(spec)]
+        editor = self.editor_for(type(spec))
         editor.set_spec(spec)
         editor.show_locks(lambda field: self.controller.is_locked(layer_id, field))
         self.stack.setCurrentWidget(editor)
