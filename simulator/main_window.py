@@ -55,6 +55,7 @@ ABOUT_TEXT = (  # {version} is filled in when the box opens
 )
 SLOW_PANEL_SECONDS = 0.2  # the slow watch panels (curves, confusion, images...) redraw ≤ 5 times a second
 WARMUP_HOLD_SECONDS = 5.0  # the kernels load after the first frame, or after this if it never comes
+PANELS_LATEST_SECONDS = 3.0  # the watch panels are built by then even if the kernels are compiling
 READY_TEXT = "Ready. Press Play (Space) to train, Right for one mini-batch, Shift+Right for one phase."
 
 
@@ -129,7 +130,9 @@ class MainWindow(QMainWindow):
         self._install_classroom()  # classroom: lesson dock, Teacher menu, notes and arrows, exports
         self.files.apply_classroom()  # the scene's lesson, locks, notes and arrows
         if not self.ready:  # the kernels load after the first frame; the watch panels are built once
-            self.watch_tabs.hold()  # the warm-up thread has imported them (pyqtgraph takes ~0.4 s)
+            self.watch_tabs.hold()  # the warm-up thread has imported them (pyqtgraph takes ~0.4 s),
+            QTimer.singleShot(round(1000 * PANELS_LATEST_SECONDS), self, self._on_panels_imported)
+            # or by PANELS_LATEST_SECONDS: a first start compiles the kernels for a minute or more
             self.warmup.release_after_paint(self.canvas.viewport())
 
     # ----------------------------------------------------------------------------- classroom

@@ -5,9 +5,9 @@
   Numba, pyqtgraph).
 - Python's cyclic garbage collector runs less often while the window and the engine load: start-up
   allocates millions of long-lived objects (modules, classes, Numba's type registries), and the
-  default thresholds start some 240 collections that find nothing to free (about 0.1 s). When start-up
-  is over, :func:`finished` freezes what it built (later collections skip those objects, so they also
-  pause the window less) and restores the usual thresholds.
+  default thresholds start some 240 collections that find little to free (about 0.1 s). When start-up
+  is over, :func:`finished` collects once, freezes what is left (later collections skip those objects,
+  so they also pause the window less) and restores the usual thresholds.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def finished() -> None:
     global _usual_threshold
     if _usual_threshold is None:
         return
+    gc.collect()  # what start-up left behind (the warm-up's throwaway trainer...) is freed, not frozen
     gc.freeze()
     gc.set_threshold(*_usual_threshold)
     _usual_threshold = None

@@ -201,3 +201,18 @@ def test_the_runner_holds_play_until_the_engine_is_ready(qtbot):
     assert not runner.waiting_for_engine
     qtbot.waitUntil(lambda: runner.trainer.step_count > 0, timeout=TIMEOUT_MS)
     runner.shutdown()
+
+
+@pytest.mark.gui
+def test_the_watch_panels_come_within_seconds_while_the_kernels_still_compile(qtbot, held_warmup):
+    """A first start compiles for a minute or more: the curves and the other panels do not wait for it."""
+    from simulator.main_window import PANELS_LATEST_SECONDS, MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.watch_tabs.is_built, timeout=round(2000 * PANELS_LATEST_SECONDS))
+    assert not window.ready and not window.banner.isHidden()  # still compiling, and saying so
+    held_warmup.set()
+    qtbot.waitUntil(lambda: window.ready, timeout=TIMEOUT_MS)
+    window.close()
