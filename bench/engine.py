@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     log("filling the Numba cache in a child process ...")
     cache_fill_s = fill_numba_cache()
     start = time.perf_counter()
-    import engine  # noqa: F401  (timed: numba, scipy and the engine's modules)
+    import engine  # noqa: F401  (timed: numpy and the engine's modules; Numba loads on first use)
 
     import_s = time.perf_counter() - start
     import numba

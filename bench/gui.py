@@ -399,6 +399,11 @@ def _startup_child(scene: str) -> int:
 
 # ---------------------------------------------------------------------------------------- main
 def run_scene(app, scene: str, seconds: float, startup: bool) -> dict:
+    starts = (  # first, while this process has no window or training of its own
+        {k: round(v, 3) for k, v in startup_seconds(scene).items()}
+        if startup
+        else {"startup_s": None, "window_s": None, "complete_s": None}
+    )
     trainer = make_trainer(scene)
     win = make_window(trainer, scene)
     win.widget.show()
@@ -428,11 +433,7 @@ def run_scene(app, scene: str, seconds: float, startup: bool) -> dict:
         "training_share": round(gui["training_share"], 4),
         "slots_ms_per_frame": gui["slots_ms"],
         "repaint_ms": repaint,
-        **(
-            {k: round(v, 3) for k, v in startup_seconds(scene).items()}
-            if startup
-            else {"startup_s": None, "window_s": None, "complete_s": None}
-        ),
+        **starts,
         "seconds": seconds,
         "views": win.views,
         "data": MNIST_NOTE if scene == "mnist-mlp" else "Playground spiral, 500 points (250 train)",
