@@ -5,8 +5,9 @@ compiled code from Numba's cache in well under a second. :class:`EngineWarmup` t
 trainer for one step along every path the window uses and reports back on the GUI thread through a
 Qt signal as soon as what Play and the views need is in (the compiled ``run``, the forward pass and
 the views' plane kernel); the phase-by-phase ``step`` and ``evaluate`` load after that, on the same
-thread (a Step pressed meanwhile waits for them, a tenth of a second at most with a warm cache). The
-window's own trainer is never touched from the thread.
+thread (a Step pressed meanwhile waits for them, a tenth of a second at most). On a first start, when
+the kernels compile, the window is told once they all are. The window's own trainer is never touched
+from the thread.
 
 The thread also does the process's first Numba import (``engine.kernels.cpu`` is imported on first use),
 so a window shows its scene before any kernel is loaded. While a warm-up is under way,
@@ -51,12 +52,21 @@ def warm_up(make_trainer: Callable[[], Trainer], on_ready: Callable[[], None] | 
         from simulator import plane_kernel  # the views' pass over the input plane
 
         plane_kernel.load()
-        if on_ready is not None:
-            on_ready()
+        if on_ready is not None and not compiled_here():
+            on_ready()  # (a first start compiles the rest too, for a minute: ready waits for it then,
+            # as a Step or a curve would otherwise wait on the GUI thread)
         trainer.step()  # Step phase / batch
         trainer.evaluate("train")  # curves and the test metrics
         trainer.reset()
         _warm = True
+
+
+def compiled_here() -> bool:
+    """True when this process compiled the training loop rather than loading it from Numba's cache."""
+    from engine.kernels import cpu
+
+    stats = getattr(cpu.train_steps, "stats", None)
+    return bool(stats is not None and sum(stats.cache_misses.values()))
 
 
 def is_warm() -> bool:

@@ -216,3 +216,45 @@ def test_the_watch_panels_come_within_seconds_while_the_kernels_still_compile(qt
     held_warmup.set()
     qtbot.waitUntil(lambda: window.ready, timeout=TIMEOUT_MS)
     window.close()
+
+
+class _Recorder:
+    """A trainer stand-in that records which compiled path the warm-up ran, and when."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+        self.model = self
+        self.data = type("Data", (), {"x_test": np.zeros((4, 2), np.float32)})()
+
+    def run(self, n):
+        self.log.append("run")
+
+    def predict(self, x):
+        self.log.append("predict")
+
+    def step(self):
+        self.log.append("step")
+
+    def evaluate(self, split):
+        self.log.append("evaluate")
+
+    def reset(self):
+        self.log.append("reset")
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_the_engine_is_ready_before_step_loads_unless_the_kernels_are_being_compiled(monkeypatch, compiled):
+    import simulator.warmup as warmup
+
+    log: list[str] = []
+    monkeypatch.setattr(warmup, "_warm", False)
+    monkeypatch.setattr(warmup, "compiled_here", lambda: compiled)
+    warmup.warm_up(lambda: _Recorder(log), lambda: log.append("ready"))
+    if compiled:  # a Step or a curve would otherwise wait for a compile on the GUI thread
+        assert log == ["run", "predict", "step", "evaluate", "reset"]  # ready is told by the caller
+    else:
+        assert log == ["run", "predict", "ready", "step", "evaluate", "reset"]
+    assert warmup.is_warm()
+    log.clear()
+    warmup.warm_up(lambda: _Recorder(log), lambda: log.append("ready"))  # warm: nothing but ready
+    assert log == ["ready"]
