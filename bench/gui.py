@@ -519,7 +519,15 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 print(json.dumps(row), flush=True)
     head = (
-        "scene", "p50 ms", "p95 ms", "fps", "epochs/s", "headless", "fraction", "window s", "start s",
+        "scene",
+        "p50 ms",
+        "p95 ms",
+        "fps",
+        "epochs/s",
+        "headless",
+        "fraction",
+        "window s",
+        "start s",
         "panels s",
     )
     widths = (12, 7, 7, 5, 9, 9, 8, 8, 7, 8)

@@ -51,7 +51,7 @@ def test_cached_kernels_load_without_numbas_compiler_set_up_and_train_identicall
     w = weights()
     print(repr(w.tolist()))
     print("numba.np.polynomial.polynomial_core" in sys.modules)  # imported by a full set-up only
-    """
+    """,
     )
     usual = _run(
         """
@@ -63,7 +63,7 @@ def test_cached_kernels_load_without_numbas_compiler_set_up_and_train_identicall
     w = weights()
     print(repr(w.tolist()))
     print("numba.np.polynomial.polynomial_core" in sys.modules)
-    """
+    """,
     )
     quick_weights, quick_set_up = quick.splitlines()
     usual_weights, usual_set_up = usual.splitlines()
@@ -88,7 +88,7 @@ def test_numba_still_compiles_new_code_after_a_quick_load():
         return len(counts)
 
     print(tally([1, 2, 2, 3, 3, 3]))
-    """
+    """,
     )
     assert out == "3"
 
