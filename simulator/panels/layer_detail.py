@@ -20,7 +20,7 @@ only when m crosses such a step, so colours never flicker from frame to frame. "
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -39,14 +39,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import Dense, Input, Phase, PhaseEvent, Trainer
+from engine import Dense, Input, PhaseEvent, Trainer
 from simulator.canvas.shape_labels import describe_image_layer
 from simulator.controller import SceneController
 from simulator.panels.colormaps import MatrixItem, abs_max, diverging, nice_limit
+from simulator.panels.detail_data import SAMPLE_ROWS, Plan, StepData, gather, make_plan, node_of
 from simulator.panels.detail_plots import bias_strip, cache_static, fit_plot, row_ticks
 from simulator.panels.image_detail import ImageDetailView
 
-SAMPLE_ROWS = 32
 AUTO_RESCALE_SECONDS = 1.0
 TEXT = "#3c4043"
 GROUPS = {
@@ -59,37 +59,12 @@ BATCH_CHOICES = (("outputs a = f(z)", "a"), ("pre-activations z = x·W + b", "z"
 
 
 @dataclass
-class _Plan:
-    """What the grid shows for one layer: which matrices, their shapes and axis names."""
-
-    layer: str
-    kind: str  # "dense", "input", "image" (filters and feature maps) or "other"
-    n_in: int
-    n_out: int
-    has_bias: bool
-    input_names: tuple[str, ...]
-    source: str = ""  # the layer feeding a Dense layer
-
-
-@dataclass
 class _Matrix:
     plot: pg.PlotItem
     item: MatrixItem
     note: pg.TextItem
     title: str
     row_label: str
-
-
-@dataclass
-class _StepData:
-    """Phase data of one mini-batch, per layer, as the events arrive."""
-
-    step: int
-    trainer: Trainer
-    caption: str = ""
-    batch: np.ndarray | None = None
-    deltas: dict[str, np.ndarray] = field(default_factory=dict)
-    layers: dict[str, dict[str, np.ndarray | None]] = field(default_factory=dict)
 
 
 class LayerDetailPanel(QWidget):
@@ -106,8 +81,8 @@ class LayerDetailPanel(QWidget):
         self.matrices: dict[str, _Matrix] = {}
         self._bars: dict[str, pg.ColorBarItem] = {}
         self._limits: dict[str, float] = dict.fromkeys(GROUPS, 1.0)
-        self._plan: _Plan | None = None
-        self._steps: _StepData | None = None
+        self._plan: Plan | None = None
+        self._steps: StepData | None = None
         self._key: tuple | None = None
         self._dirty = True
         self._last_auto = 0.0
@@ -212,23 +187,8 @@ class LayerDetailPanel(QWidget):
         trainer = self.controller.trainer
         steps = self._steps
         if steps is None or steps.step != event.step or steps.trainer is not trainer:
-            steps = self._steps = _StepData(event.step, trainer)
-        steps.caption = event.caption()
-        if event.batch is not None:
-            steps.batch = np.asarray(event.batch)
-        rescale: tuple[str, ...] = ()
-        if event.layer is not None and event.phase is Phase.FORWARD:
-            entry = steps.layers.setdefault(event.layer, {})
-            entry["a"], entry["z"] = event.output, event.pre_activation
-            rescale = ("batch",) if event.layer == self.layer else ()
-        elif event.layer is not None and event.phase is Phase.BACKWARD:
-            entry = steps.layers.setdefault(event.layer, {})
-            entry["ga"], entry["gz"] = event.output_grad, event.pre_activation_grad
-            entry["kernel_grad"], entry["bias_grad"] = event.grads.get("kernel"), event.grads.get("bias")
-            rescale = ("batch_grads", "weight_grads") if event.layer == self.layer else ()
-        elif event.phase is Phase.UPDATE:
-            steps.deltas = event.deltas
-        self._refresh(rescale=rescale, force=True)
+            steps = self._steps = StepData(event.step, trainer)
+        self._refresh(rescale=steps.take(event, self.layer), force=True)
 
     # ------------------------------------------------------------------------------- slots
     def _on_trainer_changed(self) -> None:
@@ -289,30 +249,11 @@ class LayerDetailPanel(QWidget):
         self._build_grid(plan)
         self._refresh(rescale=tuple(GROUPS), force=True)
 
-    def _make_plan(self, layer_id: str) -> _Plan | None:
-        model = self.controller.trainer.model
-        if not layer_id or layer_id not in model.resolved.shapes:
-            return None
-        node = self._node(layer_id)
-        if len(model.resolved.shapes[layer_id]) == 3:
-            return _Plan(layer_id, "image", 0, 0, False, ())
-        n_out = int(model.resolved.shapes[layer_id][0])
-        if isinstance(node.layer, Input):
-            return _Plan(layer_id, "input", n_out, n_out, False, tuple(self.controller.dataset.feature_names))
-        if isinstance(node.layer, Dense):
-            source = node.inputs[0]
-            n_in = int(model.resolved.shapes[source][0])
-            if isinstance(self._node(source).layer, Input):
-                names = tuple(self.controller.dataset.feature_names)
-            else:
-                names = tuple(str(i + 1) for i in range(n_in))
-            has_bias = f"{layer_id}.bias" in model.params
-            return _Plan(layer_id, "dense", n_in, n_out, has_bias, names, source)
-        return _Plan(layer_id, "other", n_out, n_out, False, ())
+    def _make_plan(self, layer_id: str) -> Plan | None:
+        return make_plan(self.controller.trainer, layer_id, tuple(self.controller.dataset.feature_names))
 
     def _node(self, layer_id: str):
-        resolved = self.controller.trainer.model.resolved
-        return resolved.order[resolved.index(layer_id)]
+        return node_of(self.controller.trainer, layer_id)
 
     def _show_hint(self, layer_id: str) -> None:
         self.title.setText("<b>Layer detail</b>")
@@ -327,7 +268,7 @@ class LayerDetailPanel(QWidget):
         self.stack.setCurrentWidget(self.hint)
         self.matrices = {}
 
-    def _build_grid(self, plan: _Plan) -> None:
+    def _build_grid(self, plan: Plan) -> None:
         """Forward values in columns 0–1, their gradients in columns 2–3; b drawn as a strip under W."""
         self.graphics.clear()
         self.matrices, self._bars = {}, {}
@@ -478,7 +419,7 @@ class LayerDetailPanel(QWidget):
         if m.item.shape != old:
             fit_plot(m.plot)
 
-    def _current_steps(self, trainer: Trainer) -> _StepData | None:
+    def _current_steps(self, trainer: Trainer) -> StepData | None:
         steps = self._steps
         if steps is None:
             return None
@@ -487,61 +428,15 @@ class LayerDetailPanel(QWidget):
             return None
         return steps
 
-    def _gather(self, trainer: Trainer, steps: _StepData | None, mode: str):
-        """The arrays to show, and a note for each one that is missing."""
-        plan = self._plan
-        model = trainer.model
-        values: dict[str, np.ndarray | None] = {}
-        notes: dict[str, str] = {}
-        layer = plan.layer
-        if plan.kind == "dense":
-            values["kernel"] = model.params[f"{layer}.kernel"]
-            values["bias"] = model.params.get(f"{layer}.bias")
-        if steps is not None:
-            entry = steps.layers.get(layer, {})
-            use_z = plan.kind == "dense" and mode == "z"
-            values["batch"] = entry.get("z" if use_z else "a")
-            values["batch_grad"] = entry.get("gz" if use_z else "ga")
-            values["kernel_grad"] = entry.get("kernel_grad")
-            values["bias_grad"] = entry.get("bias_grad")
-            notes["batch"] = "computed in the forward pass"
-            for k in ("batch_grad", "kernel_grad", "bias_grad"):
-                notes[k] = "computed in the backward pass"
-            rows = len(steps.batch) if steps.batch is not None else 0
-            self._set_batch_names(steps.batch)
-            self.caption_text = (
-                f"Step {steps.step + 1}, a mini-batch of {rows} training samples. {steps.caption}"
-            )
-            delta = steps.deltas.get(f"{layer}.kernel")
-            if delta is not None and delta.size:
-                self.caption_text += (
-                    f" The largest change of a weight here: {float(np.abs(delta).max()):.3g}."
-                )
-        else:
-            x = self._sample_inputs(trainer)
-            acts = model.activations(x)
-            out = acts[layer]
-            if plan.kind == "dense" and mode == "z":
-                source = self._node(layer).inputs[0]
-                out = acts[source] @ values["kernel"]
-                if values["bias"] is not None:
-                    out += values["bias"]
-            values["batch"] = out
-            values["batch_grad"] = None
-            notes["batch_grad"] = "seen when stepping\nphase by phase"
-            self._set_batch_names(np.arange(len(x)))
-            if plan.kind == "dense":
-                grads = self._last_grads(trainer)
-                values["kernel_grad"], values["bias_grad"] = grads.get("kernel"), grads.get("bias")
-                for k in ("kernel_grad", "bias_grad"):
-                    notes[k] = "no step trained yet"
-            last = "; gradients of the last mini-batch trained" if trainer.step_count else ""
-            self.caption_text = (
-                f"Outputs of the first {len(x)} training samples at the current weights{last}."
-            )
+    def _gather(self, trainer: Trainer, steps: StepData | None, mode: str):
+        """The arrays to show, and a note for each one that is missing (detail_data.gather)."""
+        samples = self._sample_inputs(trainer) if steps is None else np.empty((0,))
+        shown = gather(self._plan, trainer, steps, mode, samples)
+        self._set_batch_names(shown.rows)
+        self.caption_text = shown.caption
         if self.caption.text() != self.caption_text:
             self.caption.setText(self.caption_text)
-        return values, notes
+        return shown.values, shown.notes
 
     def _batch_rows(self) -> int:
         trainer = self.controller.trainer
@@ -554,20 +449,6 @@ class LayerDetailPanel(QWidget):
         if self._sample_cache is None or self._sample_cache[0] is not data:
             self._sample_cache = (data, np.asarray(data.x_train[:SAMPLE_ROWS]))
         return self._sample_cache[1]
-
-    def _last_grads(self, trainer: Trainer) -> dict[str, np.ndarray]:
-        """∂L/∂W and ∂L/∂b of the last mini-batch trained, from the trainer's gradient buffer."""
-        if trainer.step_count == 0:
-            return {}
-        program = trainer.model.program
-        out = {}
-        for name in ("kernel", "bias"):
-            key = f"{self._plan.layer}.{name}"
-            if key in trainer.model.params:
-                s = program.slot(key)
-                if s.offset + s.size <= trainer.grads.size:
-                    out[name] = trainer.grads[s.offset : s.offset + s.size].reshape(s.shape)
-        return out
 
     def _set_batch_names(self, rows: np.ndarray | None) -> None:
         names = () if rows is None else tuple(f"#{int(i)}" for i in rows)
