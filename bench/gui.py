@@ -349,10 +349,10 @@ def _startup_child(scene: str) -> int:
     """Open the window as ``nnsim`` does (simulator.app.run_app) and say when it is painted and ready.
 
     "painted": the event loop has drawn the window's first frame (paint events reached its widgets);
-    "ready": the engine is ready (its kernels loaded, the canvas's heatmaps computed) and the window
-    has been drawn since; "complete": the watch panels (built once the engine is ready) are in and
-    drawn too. The child waits in Qt's event loop, as the application does (a polling loop would fight
-    the warm-up thread for the GIL).
+    "ready": the engine is ready (its kernels loaded) and the canvas has drawn its heatmaps since;
+    "complete": the watch panels (built once the engine is ready) are in and drawn too. The child
+    waits in Qt's event loop, as the application does (a polling loop would fight the warm-up thread
+    for the GIL).
     """
     from simulator import start_up  # as run_app does
 
@@ -368,9 +368,12 @@ def _startup_child(scene: str) -> int:
     loop = QEventLoop()
 
     class FirstPaint(QObject):
+        """Ends the waiting loop after the first frame of what it filters (the app: any widget)."""
+
         def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
             if event.type() == QEvent.Type.Paint:
                 app.removeEventFilter(self)
+                obj.removeEventFilter(self)
                 QTimer.singleShot(0, loop.quit)  # after the rest of this frame
             return False
 
@@ -386,7 +389,9 @@ def _startup_child(scene: str) -> int:
     if not window.ready:
         window.engine_ready.connect(loop.quit)
         loop.exec()
-    window.grab()  # drawn with the engine's heatmaps (before the event loop turns to the watch panels)
+    canvas = window.canvas.viewport()  # the heatmaps drawn: the canvas's next frame after the engine's
+    canvas.installEventFilter(first_paint)
+    loop.exec()
     print("ready", flush=True)
     if not window.watch_tabs.is_built:
         window.watch_tabs.built.connect(loop.quit)
