@@ -110,6 +110,7 @@ def run_app(argv: Sequence[str] | None = None, scene_path: str | None = None) ->
 
     start_up.before_qt()
     try:
+        from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication
 
         start_up.after_qt()
@@ -127,6 +128,7 @@ def run_app(argv: Sequence[str] | None = None, scene_path: str | None = None) ->
         start_up.finished()
     else:  # the last thing start-up builds
         window.watch_tabs.built.connect(start_up.finished)
+        QTimer.singleShot(round(1000 * start_up.SAFETY_SECONDS), start_up.finished)
     window.show()
     window.files.start_session()  # autosave, crash restore, and asking before unsaved work is closed
     return app.exec()
