@@ -131,20 +131,19 @@ class EngineWarmup(QObject):
         """Let a held thread work now."""
         self._go.set()
 
-    def release_after_paint(self, widget: QWidget, then: Callable[[], None] | None = None) -> None:
-        """Once ``widget`` first paints, call ``then`` (default :meth:`release`) after that frame.
+    def release_after_paint(self, widget: QWidget) -> None:
+        """Once ``widget`` first paints, :meth:`release` the thread after that frame.
 
         The thread holds the GIL for most of its second: released then, it does not slow the building
         and the first frame of the window.
         """
         if not self._go.is_set():
-            self._after_paint = then or self.release
             widget.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.Paint:
             obj.removeEventFilter(self)
-            QTimer.singleShot(0, self, self._after_paint)
+            QTimer.singleShot(0, self, self.release)
         return False
 
     def is_running(self) -> bool:

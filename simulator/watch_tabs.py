@@ -5,8 +5,9 @@ browser and drawing pad) draw with pyqtgraph, and importing it and building them
 The tabs start as blank pages with their titles, so the window paints its scene without waiting;
 :meth:`WatchTabs.build` puts the panels in on the turn of the event loop after the tabs first paint
 (so after the window's first frame), or at once when a panel is asked for. A window that is still
-loading the engine's kernels holds the panels back (:meth:`WatchTabs.hold`) until they are loaded: the
-network trains and its heatmaps show first, the curves follow.
+loading the engine's kernels holds the panels back (:meth:`WatchTabs.hold`) until its warm-up thread
+has loaded them and imported the panels' modules: the network trains and its heatmaps show first, the
+curves follow.
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ TABS = (
 )
 
 
-PANEL_MODULES = (  # what building the panels imports, pyqtgraph first among them
-    "simulator.panels.curves",
-    "simulator.panels.layer_detail",
-    "simulator.panels.confusion",
-    "simulator.panels.prediction_plot",
-    "simulator.panels.sample_browser",
-    "simulator.panels.drawing_pad",
-)
+PANELS = {  # name: (module, class); the modules import pyqtgraph, so they are imported when needed
+    "curves": ("simulator.panels.curves", "CurvesPanel"),
+    "layer_detail": ("simulator.panels.layer_detail", "LayerDetailPanel"),
+    "confusion": ("simulator.panels.confusion", "ConfusionPanel"),
+    "prediction": ("simulator.panels.prediction_plot", "PredictionPanel"),
+    "samples": ("simulator.panels.sample_browser", "SampleBrowser"),
+    "draw": ("simulator.panels.drawing_pad", "DrawingPad"),
+}
 
 
 def import_panels() -> None:
@@ -46,34 +47,13 @@ def import_panels() -> None:
     Safe on another thread (importing them creates no Qt object), so a window can do it while it is
     idle and then build its panels without a pause.
     """
-    for name in PANEL_MODULES:
-        importlib.import_module(name)
+    for module, _cls in PANELS.values():
+        importlib.import_module(module)
 
 
 def _make_panel(name: str, controller: SceneController) -> QWidget:
-    if name == "curves":
-        from simulator.panels.curves import CurvesPanel
-
-        return CurvesPanel(controller)
-    if name == "layer_detail":
-        from simulator.panels.layer_detail import LayerDetailPanel
-
-        return LayerDetailPanel(controller)
-    if name == "confusion":
-        from simulator.panels.confusion import ConfusionPanel
-
-        return ConfusionPanel(controller)
-    if name == "samples":
-        from simulator.panels.sample_browser import SampleBrowser
-
-        return SampleBrowser(controller)
-    if name == "draw":
-        from simulator.panels.drawing_pad import DrawingPad
-
-        return DrawingPad(controller)
-    from simulator.panels.prediction_plot import PredictionPanel
-
-    return PredictionPanel(controller)
+    module, cls = PANELS[name]
+    return getattr(importlib.import_module(module), cls)(controller)
 
 
 class WatchTabs(QTabWidget):
@@ -100,11 +80,6 @@ class WatchTabs(QTabWidget):
     @property
     def is_built(self) -> bool:
         return bool(self._panels)
-
-    @property
-    def build_pending(self) -> bool:
-        """True when :meth:`build` is due on the event loop (the tabs painted, the panels not in yet)."""
-        return self._soon and not self._panels
 
     def index_of(self, name: str) -> int:
         """The tab index of panel ``name``, without building the panels."""
